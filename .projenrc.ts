@@ -29,6 +29,9 @@ const project = new cdk.JsiiProject({
     'yaml@^2',
   ],
 
+  // one TypeScript program for linting: src, test, examples, scripts, bench (see tsconfigDev below)
+  eslintOptions: { dirs: ['src'], projectService: false, tsconfigPath: './test/tsconfig.json' },
+
   jestOptions: {
     // snapshots must be able to fail in CI; refresh them with `npx projen test:update`
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
@@ -48,6 +51,8 @@ for (const pattern of ['/cdk8s.out/', '/.pacmak/', '/examples/', '/scripts/', '/
 }
 
 // Examples, scripts and benchmarks are TypeScript too: type-check and lint them with the tests.
+project.tsconfigDev.addInclude('../src/**/*.ts');
+project.tsconfigDev.addInclude('../.projenrc.ts');
 for (const dir of ['examples', 'scripts', 'bench']) {
   project.tsconfigDev.addInclude(`../${dir}/**/*.ts`);
   project.eslint?.addLintPattern(dir);

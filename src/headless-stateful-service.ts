@@ -1,0 +1,708 @@
+import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct, IConstruct } from 'constructs';
+import { MeshPort, MeshPortOptions } from './mesh-port';
+import { MeshService } from './mesh-service';
+import { checkStatefulSetName, NAME_LABEL, resolveClusterDomain, resolveName, resolveNamespace } from './private/identity';
+import { POD_NAME_VAR, PodIdentity } from './private/pod-identity';
+import { resolveMeshPort } from './private/ports';
+import { fail, ISTIO_PROXY_UID } from './private/validation';
+
+/**
+ * The stable network identity of a StatefulSet's pods behind a headless Service.
+ */
+export interface IHeadlessStatefulService extends IConstruct {
+  /** The StatefulSet name; pods are `<name>-<ordinal>`. */
+  readonly name: string;
+  /** The namespace of the StatefulSet and its Services. */
+  readonly namespace: string;
+  /** The cluster DNS domain. */
+  readonly clusterDomain: string;
+  /** The headless Service name (the StatefulSet's `serviceName`). */
+  readonly headlessServiceName: string;
+  /** `<headless>.<namespace>.svc.<clusterDomain>`: resolves to every pod IP. */
+  readonly headlessServiceFqdn: string;
+  /** The number of pods. */
+  readonly replicas: number;
+  /** The declared ports (a copy). */
+  readonly ports: MeshPort[];
+
+  /** The pod name for an ordinal: `<name>-<ordinal>`. */
+  podName(ordinal: number): string;
+  /** The pod's stable DNS name: `<name>-<ordinal>.<headless>.<namespace>.svc.<clusterDomain>`. */
+  podFqdn(ordinal: number): string;
+  /** `podFqdn(ordinal):port`, for a declared port. */
+  connectAddress(ordinal: number, port: number): string;
+  /** The FQDN of every pod, by ordinal. */
+  peerFqdns(): string[];
+  /**
+   * One entry per pod from a template, joined by a separator: `{ordinal}`, `{id}` (ordinal + 1), `{pod}` (pod name)
+   * and `{host}` (pod FQDN) are replaced. E.g. `'{host}:2888:3888::{id}'` gives a ZooKeeper `ZOO_SERVERS` list.
+   */
+  peerList(template: string, options?: PeerListOptions): string;
+}
+
+/**
+ * Options of a peer list.
+ */
+export interface PeerListOptions {
+  /**
+   * Between two entries.
+   * @default ','
+   */
+  readonly separator?: string;
+  /**
+   * List only the first `count` pods (e.g. two Cassandra seeds).
+   * @default - every pod
+   */
+  readonly count?: number;
+}
+
+/**
+ * Options of the methods that add an environment variable to a container of the StatefulSet.
+ */
+export interface PodEnvOptions {
+  /**
+   * The container to add the variable to.
+   * @default - the first container
+   */
+  readonly container?: kplus.Container;
+}
+
+/**
+ * Options of `addPeerListEnv()`.
+ */
+export interface PeerListEnvOptions extends PodEnvOptions, PeerListOptions {}
+
+/**
+ * A port to declare on the StatefulSet's pods and on its headless Service.
+ */
+export interface StatefulPortOptions extends MeshPortOptions {
+  /**
+   * The container that listens on the port; it gets a container port with the port's name.
+   * @default - the first container
+   */
+  readonly container?: kplus.Container;
+}
+
+/**
+ * Options of a client Service.
+ */
+export interface ClientServiceOptions {
+  /**
+   * The Service name.
+   * @default - the StatefulSet name, for the first client Service; later ones need a name
+   */
+  readonly name?: string;
+
+  /**
+   * The declared ports (by number) the Service exposes.
+   * @default - every declared port, including ports declared later
+   */
+  readonly ports?: number[];
+
+  /**
+   * Whether the Service selects the StatefulSet's pods. Without a selector, someone else writes its
+   * endpoints (Patroni writes its leader Service's endpoints).
+   * @default true
+   */
+  readonly selectPods?: boolean;
+
+  /**
+   * Labels the pods must carry in addition to the StatefulSet's own, e.g. `{ role: 'replica' }`.
+   * @default - none
+   */
+  readonly selectorLabels?: Record<string, string>;
+
+  /**
+   * Extra labels and annotations.
+   * @default - only the `app.kubernetes.io/name` label
+   */
+  readonly metadata?: ApiObjectMetadata;
+}
+
+/**
+ * Pod anti-affinity between the pods of the StatefulSet.
+ */
+export enum PodAntiAffinity {
+  /** Prefer to place pods on different nodes (`kubernetes.io/hostname`), but schedule them anyway. */
+  PREFERRED = 'preferred',
+  /** Never place two pods on the same node: with fewer nodes than replicas, some pods stay pending. */
+  REQUIRED = 'required',
+  /** No anti-affinity. */
+  NONE = 'none',
+}
+
+/**
+ * How many pods voluntary disruptions (node drains, upgrades) may take down at once.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/pods/disruptions/
+ */
+export class DisruptionBudget {
+  /** At most `pods` pods may be unavailable. */
+  public static maxUnavailable(pods: number): DisruptionBudget {
+    return new DisruptionBudget(pods, undefined);
+  }
+
+  /** At least `pods` pods must stay available; must be fewer than the replicas, or no node could ever be drained. */
+  public static minAvailable(pods: number): DisruptionBudget {
+    return new DisruptionBudget(undefined, pods);
+  }
+
+  /** No PodDisruptionBudget. */
+  public static none(): DisruptionBudget {
+    return new DisruptionBudget(undefined, undefined);
+  }
+
+  private constructor(
+    /** The `maxUnavailable` pods, if set. */
+    public readonly maxUnavailablePods?: number,
+    /** The `minAvailable` pods, if set. */
+    public readonly minAvailablePods?: number,
+  ) {}
+}
+
+/**
+ * Properties of a `HeadlessStatefulService`: those of a cdk8s-plus workload (containers, volumes,
+ * security context, service account, ...) plus the StatefulSet's and the mesh's.
+ */
+export interface HeadlessStatefulServiceProps extends kplus.WorkloadProps {
+  /**
+   * The StatefulSet name: pods are `<name>-<ordinal>`. An RFC 1035 label of at most 52 characters.
+   * @default - the construct id, lowercased
+   */
+  readonly name?: string;
+
+  /**
+   * The namespace of every object, also used in the pods' DNS names.
+   * @default - the chart's namespace, else 'default'
+   */
+  readonly namespace?: string;
+
+  /**
+   * The cluster DNS domain.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+
+  /**
+   * The headless Service name (the StatefulSet's `serviceName`). It is part of every pod's DNS name.
+   * @default - `<name>-headless`
+   */
+  readonly headlessServiceName?: string;
+
+  /**
+   * Ports to declare on the first container and on the headless Service. More with `addPort()`.
+   * @default - none; add them with `addPort()` (at least one is required)
+   */
+  readonly ports?: MeshPortOptions[];
+
+  /**
+   * Number of pods.
+   * @default 1
+   */
+  readonly replicas?: number;
+
+  /**
+   * Publish DNS records for pods that are not ready yet, so peers resolve each other while they bootstrap
+   * (etcd, ZooKeeper, Cassandra, RabbitMQ, Kafka controllers all need it). Set it to false only when no
+   * peer looks another up before it is ready.
+   *
+   * @default true
+   */
+  readonly publishNotReadyAddresses?: boolean;
+
+  /**
+   * Pod management policy.
+   * @default kplus.PodManagementPolicy.ORDERED_READY
+   */
+  readonly podManagementPolicy?: kplus.PodManagementPolicy;
+
+  /**
+   * Update strategy.
+   * @default - RollingUpdate with partition 0
+   */
+  readonly strategy?: kplus.StatefulSetUpdateStrategy;
+
+  /**
+   * Minimum time a new pod must be ready before it counts as available.
+   * @default Duration.seconds(0)
+   */
+  readonly minReady?: Duration;
+
+  /**
+   * The PodDisruptionBudget.
+   * @default DisruptionBudget.maxUnavailable(1)
+   */
+  readonly disruptionBudget?: DisruptionBudget;
+
+  /**
+   * Anti-affinity between the pods, on `kubernetes.io/hostname`.
+   * @default PodAntiAffinity.PREFERRED
+   */
+  readonly podAntiAffinity?: PodAntiAffinity;
+}
+
+/**
+ * A StatefulSet behind a headless Service, with every port declared and named, stable per-pod DNS names and
+ * helpers that put them into the pods' environment.
+ *
+ * Creates:
+ * - `HeadlessService`: a headless `MeshService` (`clusterIP: None`, `publishNotReadyAddresses: true`), named
+ *   `<name>-headless`, selecting exactly the pods; it is the StatefulSet's `serviceName`;
+ * - `Resource`: a cdk8s-plus `StatefulSet` (use `statefulSet` for its container, volume and probe API);
+ * - `DisruptionBudget`: a PodDisruptionBudget, `maxUnavailable: 1` by default;
+ * - client Services from `addClientService()`.
+ *
+ * Pods get DNS names `<name>-<ordinal>.<name>-headless.<namespace>.svc.<clusterDomain>`.
+ */
+export class HeadlessStatefulService extends Construct implements IHeadlessStatefulService {
+  /**
+   * A StatefulSet created elsewhere, to compute its pods' addresses (e.g. a client's connection string).
+   */
+  public static fromAttributes(scope: Construct, id: string, attrs: HeadlessStatefulServiceAttributes): IHeadlessStatefulService {
+    return new ImportedHeadlessStatefulService(scope, id, attrs);
+  }
+
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly clusterDomain: string;
+  public readonly headlessServiceName: string;
+  public readonly headlessServiceFqdn: string;
+  public readonly replicas: number;
+
+  /** The cdk8s-plus StatefulSet: add containers, volumes, probes, scheduling through it. */
+  public readonly statefulSet: kplus.StatefulSet;
+  /** The headless Service. */
+  public readonly headlessService: MeshService;
+  /** Selects exactly the StatefulSet's pods (by `app.kubernetes.io/name`), e.g. for NetworkPolicies. */
+  public readonly pods: kplus.Pods;
+  /** The PodDisruptionBudget, unless disabled. */
+  public readonly podDisruptionBudget?: ApiObject;
+
+  private readonly identity: PodIdentity;
+  private readonly _clientServices: Array<{ readonly service: MeshService; readonly everyPort: boolean }> = [];
+
+  public constructor(scope: Construct, id: string, props: HeadlessStatefulServiceProps = {}) {
+    super(scope, id);
+    this.name = resolveName(this, 'StatefulSet name', props.name ?? props.metadata?.name, id);
+    checkStatefulSetName(this, this.name);
+    this.namespace = resolveNamespace(this, this, props.namespace ?? props.metadata?.namespace);
+    this.clusterDomain = resolveClusterDomain(this, props.clusterDomain);
+    this.headlessServiceName = resolveName(this, 'headless Service name', props.headlessServiceName ?? `${this.name}-headless`, id);
+    this.replicas = props.replicas ?? 1;
+    if (!Number.isInteger(this.replicas) || this.replicas < 1) {
+      fail(this, `replicas ${this.replicas} is not a whole number of pods of at least 1; set replicas: 1 or more`);
+    }
+    if (`${this.name}-${this.replicas - 1}`.length > 63) {
+      fail(this, `pod name '${this.name}-${this.replicas - 1}' is longer than 63 characters, the limit of a DNS label; shorten the name`);
+    }
+    this.identity = new PodIdentity(this, this.name, this.headlessServiceName, this.namespace, this.clusterDomain, () => this.replicas);
+    this.headlessServiceFqdn = this.identity.headlessServiceFqdn;
+
+    const labels = { [NAME_LABEL]: this.name };
+    this.headlessService = new MeshService(this, 'HeadlessService', {
+      name: this.headlessServiceName,
+      namespace: this.namespace,
+      clusterDomain: this.clusterDomain,
+      headless: true,
+      publishNotReadyAddresses: props.publishNotReadyAddresses ?? true,
+      metadata: { labels },
+    });
+
+    this.statefulSet = new kplus.StatefulSet(this, 'Resource', {
+      ...props,
+      metadata: { ...props.metadata, name: this.name, namespace: this.namespace, labels: { ...labels, ...props.metadata?.labels } },
+      podMetadata: { ...props.podMetadata, labels: { ...props.podMetadata?.labels, ...labels } },
+      service: this.headlessService,
+      select: props.select ?? false,
+      replicas: this.replicas,
+    });
+    // every selector (StatefulSet, Services, PDB, anti-affinity, mesh policies) reads `app.kubernetes.io/name: <name>`
+    this.pods = kplus.Pods.select(this, 'Pods', { labels });
+    this.statefulSet.select(kplus.LabelSelector.of({ labels }));
+    this.headlessService._replaceSelector(this.pods);
+
+    const antiAffinity = props.podAntiAffinity ?? PodAntiAffinity.PREFERRED;
+    if (antiAffinity !== PodAntiAffinity.NONE) {
+      this.statefulSet.scheduling.separate(this.pods, {
+        topology: kplus.Topology.HOSTNAME,
+        weight: antiAffinity === PodAntiAffinity.PREFERRED ? 1 : undefined,
+      });
+    }
+
+    this.podDisruptionBudget = this.createDisruptionBudget(props.disruptionBudget ?? DisruptionBudget.maxUnavailable(1), labels);
+
+    for (const problem of this.proxyUidProblems()) {
+      fail(this, problem);
+    }
+    for (const port of props.ports ?? []) {
+      this.addPort(port);
+    }
+    this.node.addValidation({ validate: () => this.validatePods() });
+  }
+
+  /** The declared ports (a copy). */
+  public get ports(): MeshPort[] {
+    return this.headlessService.meshPorts;
+  }
+
+  /** The client Services (a copy of the list). */
+  public get clientServices(): MeshService[] {
+    return this._clientServices.map(c => c.service);
+  }
+
+  /**
+   * This pod's own FQDN written with `$(POD_NAME)`, for env values:
+   * `$(POD_NAME).<headless>.<namespace>.svc.<clusterDomain>`. The container needs `POD_NAME` defined
+   * before the variable that uses it: `addPodNameEnv()` (the `addPod*Env` methods call it).
+   */
+  public get selfFqdn(): string {
+    return this.identity.selfFqdn;
+  }
+
+  /**
+   * Declares a port on a container (a named container port) and on the headless Service (named, with
+   * `appProtocol`, targeting the container port by name), and on client Services that expose every port.
+   */
+  public addPort(options: StatefulPortOptions): MeshPort {
+    const container = this.containerFor(options.container, `port ${options.port}`);
+    const port = resolveMeshPort(this, options, this.headlessService.meshPorts);
+    const existing = container.ports.find(p => p.number === port.port);
+    if (existing && existing.name !== port.name) {
+      fail(this, `container '${container.name}' already declares port ${port.port} ${existing.name ? `as '${existing.name}'` : 'without a name'}; `
+        + 'remove it from the container (ports/portNumber) and declare it only with addPort(), which adds the named container port');
+    }
+    if (!existing) {
+      container.addPort({ number: port.port, name: port.name, protocol: port.protocol.transport as kplus.Protocol });
+    }
+    this.headlessService.addPort(port);
+    for (const client of this._clientServices.filter(c => c.everyPort)) {
+      client.service.addPort(port);
+    }
+    return port;
+  }
+
+  public podName(ordinal: number): string {
+    return this.identity.podName(ordinal);
+  }
+
+  public podFqdn(ordinal: number): string {
+    return this.identity.podFqdn(ordinal);
+  }
+
+  public connectAddress(ordinal: number, port: number): string {
+    this.declaredPort(port, 'connect address');
+    return `${this.identity.podFqdn(ordinal)}:${port}`;
+  }
+
+  public peerFqdns(): string[] {
+    return Array.from({ length: this.replicas }, (_, i) => this.identity.podFqdn(i));
+  }
+
+  public peerList(template: string, options: PeerListOptions = {}): string {
+    return this.identity.peerList(template, options.separator ?? ',', options.count);
+  }
+
+  /**
+   * Adds `POD_NAME` from the downward API (`metadata.name`) to the container, unless it is already there.
+   * Kubernetes expands `$(POD_NAME)` only in variables defined after it, so call this before adding
+   * variables that use it (the `addPod*Env` methods do).
+   */
+  public addPodNameEnv(options: PodEnvOptions = {}): void {
+    const container = this.containerFor(options.container, `env ${POD_NAME_VAR}`);
+    const existing = container.env.variables[POD_NAME_VAR];
+    if (existing === undefined) {
+      container.env.addVariable(POD_NAME_VAR, kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME));
+    } else if (existing.valueFrom?.fieldRef?.fieldPath !== 'metadata.name') {
+      fail(this, `container '${container.name}' defines ${POD_NAME_VAR} as something other than the pod name (metadata.name); `
+        + `per-pod addresses need ${POD_NAME_VAR} from the downward API: remove the container's own ${POD_NAME_VAR}`);
+    }
+  }
+
+  /**
+   * Adds `variable = $(POD_NAME).<headless>.<namespace>.svc.<clusterDomain>` (the pod's stable host name).
+   * @returns the value
+   */
+  public addPodHostEnv(variable: string, options: PodEnvOptions = {}): string {
+    return this.addPodEnv(variable, this.identity.selfFqdn, options);
+  }
+
+  /**
+   * Adds `variable = $(POD_NAME).<headless>.<namespace>.svc.<clusterDomain>:<port>`, Patroni style
+   * (`PATRONI_POSTGRESQL_CONNECT_ADDRESS`). The port must be declared.
+   * @returns the value
+   */
+  public addPodAddressEnv(variable: string, port: number, options: PodEnvOptions = {}): string {
+    this.declaredPort(port, variable);
+    return this.addPodEnv(variable, `${this.identity.selfFqdn}:${port}`, options);
+  }
+
+  /**
+   * Adds `variable = <scheme>://$(POD_NAME).<headless>.<namespace>.svc.<clusterDomain>:<port>`
+   * (e.g. `ETCD_ADVERTISE_CLIENT_URLS`). The port must be declared.
+   * @returns the value
+   */
+  public addPodUrlEnv(variable: string, scheme: string, port: number, options: PodEnvOptions = {}): string {
+    if (!/^[a-z][a-z0-9+.-]*$/.test(scheme)) {
+      fail(this, `URL scheme '${scheme}' for ${variable} is not a scheme (lowercase letters, digits, '+', '.', '-'); e.g. 'http'`);
+    }
+    this.declaredPort(port, variable);
+    return this.addPodEnv(variable, `${scheme}://${this.identity.selfFqdn}:${port}`, options);
+  }
+
+  /**
+   * Adds `variable` = one entry per pod from `template` (see `peerList()`), e.g.
+   * `addPeerListEnv('ZOO_SERVERS', '{host}:2888:3888::{id}', { separator: ' ' })`.
+   * @returns the value
+   */
+  public addPeerListEnv(variable: string, template: string, options: PeerListEnvOptions = {}): string {
+    const value = this.peerList(template, options);
+    this.addEnv(variable, value, options);
+    return value;
+  }
+
+  /**
+   * Adds a ClusterIP Service in front of the pods, for clients that need load balancing: Istio sends traffic
+   * to a headless Service straight to the pod IP (ORIGINAL_DST), so DestinationRule load balancing never
+   * applies to it.
+   *
+   * @see https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/#headless-services
+   */
+  public addClientService(id: string, options: ClientServiceOptions = {}): MeshService {
+    const name = options.name ?? (this._clientServices.length === 0 ? this.name : undefined);
+    if (name === undefined) {
+      fail(this, `client Service '${id}' needs a name: '${this.name}' is taken by the first client Service; pass name: '${this.name}-${id.toLowerCase()}'`);
+    }
+    const taken = [this.headlessServiceName, ...this.clientServices.map(s => s.name)];
+    if (taken.includes(name)) {
+      fail(this, `client Service name '${name}' is already used by another Service of '${this.name}'; choose another name`);
+    }
+    const selectPods = options.selectPods ?? true;
+    if (!selectPods && options.selectorLabels) {
+      fail(this, `client Service '${name}' has selectorLabels but selectPods: false; drop one of them`);
+    }
+    const ports = (options.ports ?? this.ports.map(p => p.port)).map(port => this.declaredPort(port, `client Service '${name}'`));
+    const service = new MeshService(this, id, {
+      name,
+      namespace: this.namespace,
+      clusterDomain: this.clusterDomain,
+      ports,
+      metadata: { ...options.metadata, labels: { [NAME_LABEL]: this.name, ...options.metadata?.labels } },
+    });
+    if (selectPods) {
+      service.select(this.pods);
+      for (const [key, value] of Object.entries(options.selectorLabels ?? {})) {
+        service.selectLabel(key, value);
+      }
+    }
+    this._clientServices.push({ service, everyPort: options.ports === undefined });
+    return service;
+  }
+
+  private addPodEnv(variable: string, value: string, options: PodEnvOptions): string {
+    const container = this.containerFor(options.container, `env ${variable}`);
+    this.addPodNameEnv({ container });
+    this.addEnv(variable, value, { container });
+    return value;
+  }
+
+  private addEnv(variable: string, value: string, options: PodEnvOptions): void {
+    const container = this.containerFor(options.container, `env ${variable}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+      fail(this, `env variable name '${variable}' is not a C identifier (letters, digits, '_', not starting with a digit); rename it`);
+    }
+    if (container.env.variables[variable] !== undefined) {
+      fail(this, `container '${container.name}' already defines ${variable}; define it once`);
+    }
+    container.env.addVariable(variable, kplus.EnvValue.fromValue(value));
+  }
+
+  private declaredPort(port: number, purpose: string): MeshPort {
+    const found = this.headlessService.findPort(port);
+    if (!found) {
+      const declared = this.ports.map(p => p.port).join(', ') || 'none';
+      fail(this, `${purpose}: port ${port} is not declared on '${this.headlessServiceName}' (declared: ${declared}); declare it with addPort({ port: ${port} })`);
+    }
+    return found;
+  }
+
+  private containerFor(container: kplus.Container | undefined, purpose: string): kplus.Container {
+    const chosen = container ?? this.statefulSet.containers[0];
+    if (!chosen) {
+      fail(this, `${purpose}: the StatefulSet has no container yet; pass containers in the props or call statefulSet.addContainer() first`);
+    }
+    if (!this.statefulSet.containers.includes(chosen)) {
+      fail(this, `${purpose}: container '${chosen.name}' is not a container of this StatefulSet; pass one of statefulSet.containers`);
+    }
+    return chosen;
+  }
+
+  private createDisruptionBudget(budget: DisruptionBudget, labels: Record<string, string>): ApiObject | undefined {
+    const { maxUnavailablePods: maxUnavailable, minAvailablePods: minAvailable } = budget;
+    if (maxUnavailable === undefined && minAvailable === undefined) {
+      return undefined;
+    }
+    if (maxUnavailable !== undefined && (!Number.isInteger(maxUnavailable) || maxUnavailable < 1)) {
+      fail(this, `disruption budget maxUnavailable ${maxUnavailable} must be a whole number of at least 1 (0 blocks every node drain); use DisruptionBudget.none() to have no budget`);
+    }
+    if (minAvailable !== undefined && (!Number.isInteger(minAvailable) || minAvailable < 0 || minAvailable >= this.replicas)) {
+      fail(this, `disruption budget minAvailable ${minAvailable} must be a whole number below the ${this.replicas} replica(s), or no pod could ever be evicted `
+        + 'and node drains would hang; use DisruptionBudget.maxUnavailable(1)');
+    }
+    return new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata: { name: this.name, namespace: this.namespace, labels },
+      spec: {
+        maxUnavailable: maxUnavailable !== undefined ? kplus.k8s.IntOrString.fromNumber(maxUnavailable) : undefined,
+        minAvailable: minAvailable !== undefined ? kplus.k8s.IntOrString.fromNumber(minAvailable) : undefined,
+        selector: { matchLabels: labels },
+      },
+    });
+  }
+
+  /** Istio's proxy runs as UID 1337: an application running as it bypasses the sidecar's capture (IST0144). */
+  private proxyUidProblems(): string[] {
+    const offenders: string[] = [];
+    if (this.statefulSet.securityContext.user === ISTIO_PROXY_UID) {
+      offenders.push('the pod security context');
+    }
+    for (const container of [...this.statefulSet.initContainers, ...this.statefulSet.containers]) {
+      if (container.securityContext.user === ISTIO_PROXY_UID) {
+        offenders.push(`container '${container.name}'`);
+      }
+    }
+    return offenders.length === 0 ? [] : [`${offenders.join(' and ')} set runAsUser ${ISTIO_PROXY_UID}, the UID of the Istio proxy: `
+      + 'its traffic would bypass the sidecar (IST0144); run as another UID'];
+  }
+
+  private validatePods(): string[] {
+    const errors: string[] = [];
+    if (this.ports.length === 0) {
+      errors.push(`'${this.name}' declares no ports: a headless Service needs every port declared, or Istio sends pod-IP traffic as passthrough without mTLS; `
+        + 'declare them with addPort({ port, protocol })');
+    }
+    errors.push(...this.proxyUidProblems());
+    for (const container of this.statefulSet.containers) {
+      for (const port of container.ports) {
+        const declared = this.headlessService.findPort(port.number);
+        if (!declared) {
+          errors.push(`container '${container.name}' listens on port ${port.number}, which is not declared on the headless Service '${this.headlessServiceName}': `
+            + `Istio would not match pod-IP traffic to it; declare it with addPort({ port: ${port.number}, protocol, container })`);
+        } else if (declared.name !== port.name) {
+          errors.push(`container '${container.name}' names port ${port.number} '${port.name ?? ''}' but the headless Service targets '${declared.name}'; `
+            + 'remove the container\'s own port and declare it only with addPort()');
+        }
+      }
+    }
+    for (const container of [...this.statefulSet.initContainers, ...this.statefulSet.containers]) {
+      errors.push(...envOrderProblems(container));
+    }
+    return errors;
+  }
+}
+
+/**
+ * `$(VAR)` in an env value is expanded only when VAR is defined earlier in the same container; a reference to a
+ * later variable stays literal text.
+ */
+function envOrderProblems(container: kplus.Container): string[] {
+  const names = Object.keys(container.env.variables);
+  const problems: string[] = [];
+  names.forEach((name, index) => {
+    const value = container.env.variables[name].value ?? '';
+    for (const match of value.matchAll(/(\$*)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
+      if (match[1].length % 2 === 1) {
+        continue; // $$(VAR) is an escaped, literal $(VAR)
+      }
+      const referenced = match[2];
+      const definedAt = names.indexOf(referenced);
+      if (definedAt > index) {
+        problems.push(`container '${container.name}' env ${name} uses $(${referenced}) but ${referenced} is defined after it, so Kubernetes keeps the literal text; `
+          + `define ${referenced} first`);
+      }
+    }
+  });
+  return problems;
+}
+
+/**
+ * Attributes of a StatefulSet created elsewhere.
+ */
+export interface HeadlessStatefulServiceAttributes {
+  /** The StatefulSet name. */
+  readonly name: string;
+  /** Its namespace. */
+  readonly namespace: string;
+  /** Its number of pods. */
+  readonly replicas: number;
+  /**
+   * Its headless Service (`serviceName`).
+   * @default - `<name>-headless`
+   */
+  readonly headlessServiceName?: string;
+  /**
+   * The cluster DNS domain.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+  /**
+   * Its ports, as declared on the headless Service.
+   * @default - none known; `connectAddress()` then accepts any port
+   */
+  readonly ports?: MeshPortOptions[];
+}
+
+class ImportedHeadlessStatefulService extends Construct implements IHeadlessStatefulService {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly clusterDomain: string;
+  public readonly headlessServiceName: string;
+  public readonly headlessServiceFqdn: string;
+  public readonly replicas: number;
+  private readonly identity: PodIdentity;
+  private readonly _ports: MeshPort[] = [];
+
+  constructor(scope: Construct, id: string, attrs: HeadlessStatefulServiceAttributes) {
+    super(scope, id);
+    this.name = resolveName(this, 'StatefulSet name', attrs.name, id);
+    this.namespace = resolveNamespace(this, this, attrs.namespace);
+    this.clusterDomain = resolveClusterDomain(this, attrs.clusterDomain);
+    this.headlessServiceName = resolveName(this, 'headless Service name', attrs.headlessServiceName ?? `${this.name}-headless`, id);
+    this.replicas = attrs.replicas;
+    if (!Number.isInteger(this.replicas) || this.replicas < 1) {
+      fail(this, `replicas ${this.replicas} is not a whole number of pods of at least 1`);
+    }
+    this.identity = new PodIdentity(this, this.name, this.headlessServiceName, this.namespace, this.clusterDomain, () => this.replicas);
+    this.headlessServiceFqdn = this.identity.headlessServiceFqdn;
+    for (const port of attrs.ports ?? []) {
+      this._ports.push(resolveMeshPort(this, port, this._ports));
+    }
+  }
+
+  public get ports(): MeshPort[] {
+    return this._ports.map(p => ({ ...p }));
+  }
+
+  public podName(ordinal: number): string {
+    return this.identity.podName(ordinal);
+  }
+
+  public podFqdn(ordinal: number): string {
+    return this.identity.podFqdn(ordinal);
+  }
+
+  public connectAddress(ordinal: number, port: number): string {
+    if (this._ports.length > 0 && !this._ports.some(p => p.port === port)) {
+      fail(this, `port ${port} is not one of the declared ports of '${this.name}' (${this._ports.map(p => p.port).join(', ')})`);
+    }
+    return `${this.identity.podFqdn(ordinal)}:${port}`;
+  }
+
+  public peerFqdns(): string[] {
+    return Array.from({ length: this.replicas }, (_, i) => this.identity.podFqdn(i));
+  }
+
+  public peerList(template: string, options: PeerListOptions = {}): string {
+    return this.identity.peerList(template, options.separator ?? ',', options.count);
+  }
+}

@@ -1,0 +1,97 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * Ports the Istio sidecar and ztunnel reserve for themselves (REFERENCE.md, Istio "Application requirements").
+ * 15008 is HBONE (ambient and sidecar interop).
+ */
+export const ISTIO_RESERVED_PORTS: ReadonlyArray<number> = [15000, 15001, 15002, 15004, 15006, 15008, 15020, 15021, 15053, 15090];
+
+/** The UID of the Istio proxy; an application container running as it bypasses the traffic capture (IST0144). */
+export const ISTIO_PROXY_UID = 1337;
+
+/** Kubernetes refuses to create pods for a StatefulSet whose name is longer (kubernetes/kubernetes#64023). */
+export const MAX_STATEFUL_SET_NAME = 52;
+
+const RFC_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const RFC_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const IANA_SVC_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Where an error happened: a construct, or the path of one not constructed yet. */
+export type Where = IConstruct | string;
+
+/** The construct path of the child `id` of `scope`, for errors raised before the child exists. */
+export function childPath(scope: IConstruct, id: string): string {
+  return scope.node.path ? `${scope.node.path}/${id}` : id;
+}
+
+/** Throws an error whose message starts with the construct path, as every error of this library does. */
+export function fail(where: Where, message: string): never {
+  throw new Error(`${typeof where === 'string' ? where : where.node.path}: ${message}`);
+}
+
+/** Explains why `value` is not an RFC 1035 label (Service names), or returns undefined when it is one. */
+export function rfc1035LabelProblem(value: string): string | undefined {
+  if (value.length === 0) {
+    return 'is empty';
+  }
+  if (value.length > 63) {
+    return `is ${value.length} characters long (at most 63)`;
+  }
+  if (!RFC_1035_LABEL.test(value)) {
+    return 'must consist of lowercase letters, digits and \'-\', start with a letter and end with a letter or digit';
+  }
+  return undefined;
+}
+
+/** Explains why `value` is not an RFC 1123 label (namespaces, DNS labels), or returns undefined. */
+export function rfc1123LabelProblem(value: string): string | undefined {
+  if (value.length === 0) {
+    return 'is empty';
+  }
+  if (value.length > 63) {
+    return `is ${value.length} characters long (at most 63)`;
+  }
+  if (!RFC_1123_LABEL.test(value)) {
+    return 'must consist of lowercase letters, digits and \'-\', and start and end with a letter or digit';
+  }
+  return undefined;
+}
+
+/** Explains why `value` is not a valid Kubernetes port name (IANA_SVC_NAME, RFC 6335), or returns undefined. */
+export function portNameProblem(value: string): string | undefined {
+  if (value.length > 15) {
+    return `is ${value.length} characters long (a port name has at most 15)`;
+  }
+  if (!IANA_SVC_NAME.test(value) || value.includes('--')) {
+    return 'must consist of lowercase letters, digits and single \'-\', and start and end with a letter or digit';
+  }
+  if (!/[a-z]/.test(value)) {
+    return 'must contain at least one letter';
+  }
+  return undefined;
+}
+
+/** Explains why `domain` is not a valid cluster domain (dot-separated RFC 1123 labels), or returns undefined. */
+export function clusterDomainProblem(domain: string): string | undefined {
+  if (domain.length === 0 || domain.length > 253) {
+    return `must be 1 to 253 characters long (is ${domain.length})`;
+  }
+  for (const label of domain.split('.')) {
+    const problem = rfc1123LabelProblem(label);
+    if (problem) {
+      return `has a label '${label}' that ${problem}`;
+    }
+  }
+  return undefined;
+}
+
+/** Explains why `port` is not usable by an application in the mesh, or returns undefined. */
+export function portNumberProblem(port: number): string | undefined {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    return 'is not a port number (an integer from 1 to 65535)';
+  }
+  if (ISTIO_RESERVED_PORTS.includes(port)) {
+    return `is reserved by the Istio proxy (${ISTIO_RESERVED_PORTS.join(', ')})`;
+  }
+  return undefined;
+}

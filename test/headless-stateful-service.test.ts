@@ -1,0 +1,447 @@
+import * as kplus from 'cdk8s-plus-27';
+import { AppProtocol, DisruptionBudget, HeadlessStatefulService, HeadlessStatefulServiceProps, PodAntiAffinity } from '../src';
+import { all, chart, only, synth } from './support/manifests';
+
+const IMAGE = 'registry.example.com/db:1.2.3';
+
+function db(props: HeadlessStatefulServiceProps = {}, c = chart()) {
+  return new HeadlessStatefulService(c, 'Db', {
+    containers: [{ name: 'db', image: IMAGE }],
+    ports: [{ port: 5432, name: 'postgresql' }],
+    ...props,
+  });
+}
+
+function env(manifests: any[], container = 0): Array<{ name: string; value?: string; valueFrom?: any }> {
+  return only(manifests, 'StatefulSet').spec.template.spec.containers[container].env;
+}
+
+describe('HeadlessStatefulService', () => {
+  test('defaults', () => {
+    const c = chart();
+    db({}, c);
+    expect(synth(c)).toMatchSnapshot();
+  });
+
+  describe('headless Service', () => {
+    test('is headless, named <name>-headless, the StatefulSet serviceName, and selects exactly its pods', () => {
+      const c = chart();
+      const hss = db({ replicas: 3 }, c);
+      const manifests = synth(c);
+      const svc = only(manifests, 'Service', 'db-headless');
+      const sts = only(manifests, 'StatefulSet', 'db');
+
+      expect(svc.spec.clusterIP).toBe('None');
+      expect(sts.spec.serviceName).toBe('db-headless');
+      expect(hss.headlessServiceName).toBe('db-headless');
+      // the Service and the StatefulSet select the same labels, and the pod template carries them
+      expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'db' });
+      expect(sts.spec.selector.matchLabels).toEqual(svc.spec.selector);
+      expect(sts.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
+    });
+
+    test('its name can be set', () => {
+      const c = chart();
+      const hss = db({ headlessServiceName: 'db-peers' }, c);
+      expect(only(synth(c), 'StatefulSet').spec.serviceName).toBe('db-peers');
+      expect(hss.podFqdn(0)).toBe('db-0.db-peers.ns.svc.cluster.local');
+    });
+
+    test('publishes not-ready addresses by default, so peers resolve each other at bootstrap', () => {
+      const c = chart();
+      db({}, c);
+      expect(only(synth(c), 'Service', 'db-headless').spec.publishNotReadyAddresses).toBe(true);
+    });
+
+    test('publishNotReadyAddresses can be turned off', () => {
+      const c = chart();
+      db({ publishNotReadyAddresses: false }, c);
+      expect(only(synth(c), 'Service', 'db-headless').spec.publishNotReadyAddresses).toBeUndefined();
+    });
+  });
+
+  describe('ports', () => {
+    test('every port is declared on the Service, named, with appProtocol, targeting a named container port', () => {
+      const c = chart();
+      db({ ports: [{ port: 5432, name: 'postgresql' }, { port: 8008, protocol: AppProtocol.HTTP, name: 'patroni' }] }, c);
+      const manifests = synth(c);
+      const servicePorts = only(manifests, 'Service', 'db-headless').spec.ports;
+      const containerPorts = only(manifests, 'StatefulSet').spec.template.spec.containers[0].ports;
+
+      expect(servicePorts).toEqual([
+        { name: 'tcp-postgresql', port: 5432, targetPort: 'tcp-postgresql', protocol: 'TCP', appProtocol: 'tcp' },
+        { name: 'http-patroni', port: 8008, targetPort: 'http-patroni', protocol: 'TCP', appProtocol: 'http' },
+      ]);
+      expect(containerPorts).toEqual([
+        { containerPort: 5432, name: 'tcp-postgresql', protocol: 'TCP' },
+        { containerPort: 8008, name: 'http-patroni', protocol: 'TCP' },
+      ]);
+      for (const port of servicePorts) {
+        expect(containerPorts).toContainEqual(expect.objectContaining({ name: port.targetPort, containerPort: port.port }));
+      }
+    });
+
+    test('a port added after construction still lands on the container, the headless Service and client Services', () => {
+      const c = chart();
+      const hss = db({}, c);
+      const client = hss.addClientService('Client');
+      const metrics = hss.addPort({ port: 9187, protocol: AppProtocol.HTTP, name: 'metrics' });
+      expect(metrics).toEqual({ port: 9187, name: 'http-metrics', protocol: AppProtocol.HTTP });
+
+      const manifests = synth(c);
+      expect(only(manifests, 'Service', 'db-headless').spec.ports.map((p: any) => p.name)).toEqual(['tcp-postgresql', 'http-metrics']);
+      expect(only(manifests, 'Service', 'db').spec.ports.map((p: any) => p.name)).toEqual(['tcp-postgresql', 'http-metrics']);
+      expect(only(manifests, 'StatefulSet').spec.template.spec.containers[0].ports.map((p: any) => p.name)).toEqual(['tcp-postgresql', 'http-metrics']);
+      expect(client.meshPorts.map(p => p.port)).toEqual([5432, 9187]);
+    });
+
+    test('a port goes to the container it names', () => {
+      const c = chart();
+      const hss = db({}, c);
+      const exporter = hss.statefulSet.addContainer({ name: 'exporter', image: 'registry.example.com/exporter:0.15.0' });
+      hss.addPort({ port: 9187, protocol: AppProtocol.HTTP, name: 'metrics', container: exporter });
+      const containers = only(synth(c), 'StatefulSet').spec.template.spec.containers;
+      expect(containers[0].ports.map((p: any) => p.containerPort)).toEqual([5432]);
+      expect(containers[1].ports).toEqual([{ containerPort: 9187, name: 'http-metrics', protocol: 'TCP' }]);
+    });
+
+    test('a container port the user already declared with the same name is adopted, not duplicated', () => {
+      const c = chart();
+      new HeadlessStatefulService(c, 'Db', {
+        containers: [{ name: 'db', image: IMAGE, ports: [{ number: 5432, name: 'tcp-postgresql' }] }],
+        ports: [{ port: 5432, name: 'postgresql' }],
+      });
+      expect(only(synth(c), 'StatefulSet').spec.template.spec.containers[0].ports).toEqual([{ containerPort: 5432, name: 'tcp-postgresql' }]);
+    });
+  });
+
+  describe('per-pod identity', () => {
+    test('pod names, FQDNs, addresses and peers follow <name>-<i>.<headless>.<ns>.svc.<clusterDomain>', () => {
+      const hss = db({ replicas: 3 }, chart('data'));
+      expect(hss.namespace).toBe('data');
+      expect(hss.clusterDomain).toBe('cluster.local');
+      expect(hss.headlessServiceFqdn).toBe('db-headless.data.svc.cluster.local');
+      expect(hss.podName(2)).toBe('db-2');
+      expect(hss.podFqdn(1)).toBe('db-1.db-headless.data.svc.cluster.local');
+      expect(hss.connectAddress(0, 5432)).toBe('db-0.db-headless.data.svc.cluster.local:5432');
+      expect(hss.peerFqdns()).toEqual([
+        'db-0.db-headless.data.svc.cluster.local',
+        'db-1.db-headless.data.svc.cluster.local',
+        'db-2.db-headless.data.svc.cluster.local',
+      ]);
+      expect(hss.selfFqdn).toBe('$(POD_NAME).db-headless.data.svc.cluster.local');
+    });
+
+    test('namespace, cluster domain and name come from the props when given', () => {
+      const c = chart('ignored');
+      const hss = db({ name: 'orders', namespace: 'shop', clusterDomain: 'corp.internal' }, c);
+      expect(hss.podFqdn(0)).toBe('orders-0.orders-headless.shop.svc.corp.internal');
+      const manifests = synth(c);
+      for (const m of manifests) {
+        expect(m.metadata.namespace).toBe('shop');
+      }
+    });
+
+    test('peer lists are built from a template, for each engine\'s own format', () => {
+      const hss = db({ replicas: 3 }, chart('data'));
+      expect(hss.peerList('{host}:2888:3888::{id}', { separator: ' ' })).toBe(
+        'db-0.db-headless.data.svc.cluster.local:2888:3888::1 db-1.db-headless.data.svc.cluster.local:2888:3888::2 db-2.db-headless.data.svc.cluster.local:2888:3888::3');
+      expect(hss.peerList('{pod}=http://{host}:2380')).toBe(
+        'db-0=http://db-0.db-headless.data.svc.cluster.local:2380,db-1=http://db-1.db-headless.data.svc.cluster.local:2380,db-2=http://db-2.db-headless.data.svc.cluster.local:2380');
+      expect(hss.peerList('{ordinal}@{host}:9093')).toBe(
+        '0@db-0.db-headless.data.svc.cluster.local:9093,1@db-1.db-headless.data.svc.cluster.local:9093,2@db-2.db-headless.data.svc.cluster.local:9093');
+      expect(hss.peerList('{host}', { count: 2 })).toBe('db-0.db-headless.data.svc.cluster.local,db-1.db-headless.data.svc.cluster.local');
+    });
+
+    test('fromAttributes computes the same identities for a StatefulSet created elsewhere', () => {
+      const c = chart();
+      const remote = HeadlessStatefulService.fromAttributes(c, 'Remote', { name: 'cassandra', namespace: 'data', replicas: 3, ports: [{ port: 9042, name: 'cql' }] });
+      expect(remote.podFqdn(2)).toBe('cassandra-2.cassandra-headless.data.svc.cluster.local');
+      expect(remote.connectAddress(1, 9042)).toBe('cassandra-1.cassandra-headless.data.svc.cluster.local:9042');
+      expect(remote.peerList('{host}', { count: 2 })).toBe('cassandra-0.cassandra-headless.data.svc.cluster.local,cassandra-1.cassandra-headless.data.svc.cluster.local');
+      expect(() => remote.connectAddress(0, 7000)).toThrow(/test\/Remote: port 7000 is not one of the declared ports of 'cassandra' \(9042\)/);
+    });
+  });
+
+  describe('connect-address env', () => {
+    test('Patroni style: POD_NAME from metadata.name comes first, once, then the addresses that use it', () => {
+      const c = chart('db');
+      const hss = db({ name: 'pg', ports: [{ port: 5432, name: 'postgresql' }, { port: 8008, protocol: AppProtocol.HTTP, name: 'patroni' }] }, c);
+      hss.addPodAddressEnv('PATRONI_POSTGRESQL_CONNECT_ADDRESS', 5432);
+      hss.addPodAddressEnv('PATRONI_RESTAPI_CONNECT_ADDRESS', 8008);
+      expect(env(synth(c))).toEqual([
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'PATRONI_POSTGRESQL_CONNECT_ADDRESS', value: '$(POD_NAME).pg-headless.db.svc.cluster.local:5432' },
+        { name: 'PATRONI_RESTAPI_CONNECT_ADDRESS', value: '$(POD_NAME).pg-headless.db.svc.cluster.local:8008' },
+      ]);
+    });
+
+    test('URL, bare host and peer list forms', () => {
+      const c = chart('kv');
+      const hss = new HeadlessStatefulService(c, 'Etcd', {
+        replicas: 3,
+        containers: [{ name: 'etcd', image: 'registry.example.com/etcd:3.5.17' }],
+        ports: [{ port: 2379, name: 'client' }, { port: 2380, name: 'peer' }],
+      });
+      expect(hss.addPodUrlEnv('ETCD_ADVERTISE_CLIENT_URLS', 'http', 2379)).toBe('http://$(POD_NAME).etcd-headless.kv.svc.cluster.local:2379');
+      hss.addPodHostEnv('MY_HOST');
+      hss.addPeerListEnv('ETCD_INITIAL_CLUSTER', '{pod}=http://{host}:2380');
+      expect(env(synth(c))).toEqual([
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'ETCD_ADVERTISE_CLIENT_URLS', value: 'http://$(POD_NAME).etcd-headless.kv.svc.cluster.local:2379' },
+        { name: 'MY_HOST', value: '$(POD_NAME).etcd-headless.kv.svc.cluster.local' },
+        {
+          name: 'ETCD_INITIAL_CLUSTER',
+          value: 'etcd-0=http://etcd-0.etcd-headless.kv.svc.cluster.local:2380,etcd-1=http://etcd-1.etcd-headless.kv.svc.cluster.local:2380,etcd-2=http://etcd-2.etcd-headless.kv.svc.cluster.local:2380',
+        },
+      ]);
+    });
+
+    test('a POD_NAME the user already defined from metadata.name is reused, keeping its place', () => {
+      const c = chart();
+      const hss = db({
+        containers: [{
+          name: 'db',
+          image: IMAGE,
+          envVariables: { POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME), LOG_LEVEL: kplus.EnvValue.fromValue('info') },
+        }],
+      }, c);
+      hss.addPodHostEnv('ADVERTISED_HOST');
+      expect(env(synth(c)).map(e => e.name)).toEqual(['POD_NAME', 'LOG_LEVEL', 'ADVERTISED_HOST']);
+    });
+
+    test('the variables go to the chosen container', () => {
+      const c = chart();
+      const hss = db({}, c);
+      const sidecar = hss.statefulSet.addContainer({ name: 'agent', image: 'registry.example.com/agent:2.0.1' });
+      hss.addPodHostEnv('NODE_HOST', { container: sidecar });
+      const containers = only(synth(c), 'StatefulSet').spec.template.spec.containers;
+      expect(containers[0].env).toBeUndefined();
+      expect(containers[1].env.map((e: any) => e.name)).toEqual(['POD_NAME', 'NODE_HOST']);
+    });
+  });
+
+  describe('disruption budget and anti-affinity', () => {
+    test('a PodDisruptionBudget with maxUnavailable 1 and soft anti-affinity on the hostname by default', () => {
+      const c = chart();
+      db({ replicas: 3 }, c);
+      const manifests = synth(c);
+      expect(only(manifests, 'PodDisruptionBudget').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'db' } } });
+      expect(only(manifests, 'StatefulSet').spec.template.spec.affinity).toEqual({
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [{
+            weight: 1,
+            podAffinityTerm: { labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'db' } }, topologyKey: 'kubernetes.io/hostname' },
+          }],
+        },
+      });
+    });
+
+    test('minAvailable, required anti-affinity, and opting out of both', () => {
+      let c = chart();
+      db({ replicas: 3, disruptionBudget: DisruptionBudget.minAvailable(2), podAntiAffinity: PodAntiAffinity.REQUIRED }, c);
+      let manifests = synth(c);
+      expect(only(manifests, 'PodDisruptionBudget').spec.minAvailable).toBe(2);
+      const antiAffinity = only(manifests, 'StatefulSet').spec.template.spec.affinity.podAntiAffinity;
+      expect(antiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+        { labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'db' } }, topologyKey: 'kubernetes.io/hostname' },
+      ]);
+
+      c = chart();
+      const hss = db({ disruptionBudget: DisruptionBudget.none(), podAntiAffinity: PodAntiAffinity.NONE }, c);
+      manifests = synth(c);
+      expect(all(manifests, 'PodDisruptionBudget')).toEqual([]);
+      expect(hss.podDisruptionBudget).toBeUndefined();
+      expect(only(manifests, 'StatefulSet').spec.template.spec.affinity).toBeUndefined();
+    });
+  });
+
+  describe('client Services', () => {
+    test('a ClusterIP Service named after the StatefulSet, selecting its pods, with every port by default', () => {
+      const c = chart();
+      const hss = db({}, c);
+      const client = hss.addClientService('Client');
+      const svc = only(synth(c), 'Service', 'db');
+      expect(client.fqdn).toBe('db.ns.svc.cluster.local');
+      expect(svc.spec.clusterIP).toBeUndefined();
+      expect(svc.spec.type).toBe('ClusterIP');
+      expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'db' });
+      expect(svc.spec.ports).toEqual([{ name: 'tcp-postgresql', port: 5432, targetPort: 'tcp-postgresql', protocol: 'TCP', appProtocol: 'tcp' }]);
+      expect(hss.clientServices).toEqual([client]);
+    });
+
+    test('a subset of ports, extra selector labels, or no selector at all', () => {
+      const c = chart();
+      const hss = db({ ports: [{ port: 5432, name: 'postgresql' }, { port: 8008, protocol: AppProtocol.HTTP, name: 'patroni' }] }, c);
+      hss.addClientService('Leader', { name: 'db-leader', ports: [5432], selectPods: false });
+      hss.addClientService('Replicas', { name: 'db-replicas', ports: [5432], selectorLabels: { role: 'replica' } });
+      hss.addPort({ port: 9187, protocol: AppProtocol.HTTP, name: 'metrics' });
+      const manifests = synth(c);
+      const leader = only(manifests, 'Service', 'db-leader');
+      const replicas = only(manifests, 'Service', 'db-replicas');
+      expect(leader.spec.selector).toBeUndefined();
+      expect(leader.spec.ports.map((p: any) => p.port)).toEqual([5432]);
+      expect(replicas.spec.selector).toEqual({ 'app.kubernetes.io/name': 'db', 'role': 'replica' });
+      expect(replicas.spec.ports.map((p: any) => p.port)).toEqual([5432]);
+    });
+  });
+
+  test('secure by default: non-root, read-only root filesystem, no privilege escalation, no service account token', () => {
+    const c = chart();
+    db({}, c);
+    const pod = only(synth(c), 'StatefulSet').spec.template.spec;
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.containers[0].securityContext).toMatchObject({
+      runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false,
+    });
+  });
+
+  describe('fails when', () => {
+    test('the name is not an RFC 1035 label', () => {
+      expect(() => db({ name: 'Orders' })).toThrow(/test\/Db: StatefulSet name 'Orders' is not valid: it must consist of lowercase letters.*'orders'/);
+      expect(() => db({ name: '1db' })).toThrow(/test\/Db: StatefulSet name '1db' is not valid/);
+      expect(() => db({ headlessServiceName: 'db.headless' })).toThrow(/test\/Db: headless Service name 'db.headless' is not valid/);
+    });
+
+    test('the StatefulSet name is longer than 52 characters', () => {
+      const name = 'a'.repeat(53);
+      expect(() => db({ name })).toThrow(new RegExp(`test/Db: StatefulSet name '${name}' is 53 characters long; Kubernetes creates no pods .*longer than 52 .*kubernetes/kubernetes#64023\\); shorten the name`));
+    });
+
+    test('a pod DNS label would exceed 63 characters', () => {
+      expect(() => db({ name: 'a'.repeat(52), replicas: 100000000000 })).toThrow(/test\/Db: pod name 'a{52}-99999999999' is longer than 63 characters/);
+    });
+
+    test('the replicas are not a whole number of at least 1', () => {
+      expect(() => db({ replicas: 0 })).toThrow(/test\/Db: replicas 0 is not a whole number of pods of at least 1/);
+      expect(() => db({ replicas: 2.5 })).toThrow(/replicas 2.5/);
+    });
+
+    test('a port is reserved by Istio', () => {
+      expect(() => db({ ports: [{ port: 15006 }] })).toThrow(/test\/Db: port 15006 is reserved by the Istio proxy/);
+    });
+
+    test('a port number or name is duplicated', () => {
+      expect(() => db({ ports: [{ port: 5432 }, { port: 5432, name: 'again' }] })).toThrow(/port 5432 is already declared as 'tcp-5432'/);
+      expect(() => db({ ports: [{ port: 5432, name: 'pg' }, { port: 5433, name: 'pg' }] })).toThrow(/port name 'tcp-pg' is already used by port 5432/);
+    });
+
+    test('a port name contradicts its protocol', () => {
+      expect(() => db({ ports: [{ port: 6379, protocol: AppProtocol.TCP, name: 'redis-main' }] })).toThrow(/reads as protocol Redis to Istio, but the port's protocol is TCP/);
+    });
+
+    test('a container runs as UID 1337, the Istio proxy\'s', () => {
+      expect(() => db({ containers: [{ name: 'db', image: IMAGE, securityContext: { user: 1337 } }] }))
+        .toThrow(/test\/Db: container 'db' set runAsUser 1337, the UID of the Istio proxy: its traffic would bypass the sidecar \(IST0144\); run as another UID/);
+      expect(() => db({ securityContext: { user: 1337 } })).toThrow(/test\/Db: the pod security context set runAsUser 1337/);
+    });
+
+    test('a container running as UID 1337 is added later (at synth)', () => {
+      const c = chart();
+      const hss = db({}, c);
+      hss.statefulSet.addContainer({ name: 'late', image: IMAGE, securityContext: { user: 1337 } });
+      expect(() => synth(c)).toThrow(/container 'late' set runAsUser 1337/);
+    });
+
+    test('no port is declared (at synth)', () => {
+      const c = chart();
+      new HeadlessStatefulService(c, 'Db', { containers: [{ name: 'db', image: IMAGE }] });
+      expect(() => synth(c)).toThrow(/\[test\/Db\] 'db' declares no ports: .*passthrough without mTLS; declare them with addPort/);
+    });
+
+    test('a container listens on a port that is not declared (at synth)', () => {
+      const c = chart();
+      const hss = db({}, c);
+      hss.statefulSet.addContainer({ name: 'exporter', image: IMAGE, portNumber: 9187 });
+      expect(() => synth(c)).toThrow(/container 'exporter' listens on port 9187, which is not declared on the headless Service 'db-headless': .*addPort\(\{ port: 9187/);
+    });
+
+    test('a container already declares the port under another name or none', () => {
+      expect(() => new HeadlessStatefulService(chart(), 'Db', {
+        containers: [{ name: 'db', image: IMAGE, portNumber: 5432 }],
+        ports: [{ port: 5432, name: 'postgresql' }],
+      })).toThrow(/test\/Db: container 'db' already declares port 5432 without a name; remove it from the container \(ports\/portNumber\)/);
+    });
+
+    test('a port is declared before any container exists', () => {
+      expect(() => new HeadlessStatefulService(chart(), 'Db', { ports: [{ port: 5432 }] }))
+        .toThrow(/test\/Db: port 5432: the StatefulSet has no container yet; pass containers in the props or call statefulSet.addContainer\(\) first/);
+    });
+
+    test('an env variable uses $(VAR) before VAR is defined (at synth)', () => {
+      const c = chart();
+      db({
+        containers: [{
+          name: 'db',
+          image: IMAGE,
+          envVariables: {
+            ADVERTISE: kplus.EnvValue.fromValue('$(POD_NAME).db-headless'),
+            LITERAL: kplus.EnvValue.fromValue('$$(POD_NAME) stays literal'),
+            POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+          },
+        }],
+      }, c);
+      expect(() => synth(c)).toThrow(/container 'db' env ADVERTISE uses \$\(POD_NAME\) but POD_NAME is defined after it, so Kubernetes keeps the literal text; define POD_NAME first/);
+      expect(() => synth(c)).not.toThrow(/env LITERAL/);
+    });
+
+    test('an address names an undeclared port', () => {
+      const hss = db();
+      expect(() => hss.addPodAddressEnv('ADDR', 5433)).toThrow(/test\/Db: ADDR: port 5433 is not declared on 'db-headless' \(declared: 5432\); declare it with addPort\(\{ port: 5433 \}\)/);
+      expect(() => hss.connectAddress(0, 5433)).toThrow(/connect address: port 5433 is not declared/);
+    });
+
+    test('an ordinal is out of range', () => {
+      const hss = db({ replicas: 3 });
+      expect(() => hss.podFqdn(3)).toThrow(/test\/Db: ordinal 3 is out of range: 'db' has 3 replica\(s\), ordinals 0 to 2/);
+      expect(() => hss.podName(-1)).toThrow(/ordinal -1 is out of range/);
+    });
+
+    test('a peer list template has an unknown placeholder, none at all, or a count beyond the replicas', () => {
+      const hss = db({ replicas: 3 });
+      expect(() => hss.peerList('{hostname}:2888')).toThrow(/test\/Db: peer list template '\{hostname\}:2888' has unknown placeholder\(s\) \{hostname\}; use \{ordinal\}, \{id\}, \{pod\} or \{host\}/);
+      expect(() => hss.peerList('seed')).toThrow(/template 'seed' has no placeholder/);
+      expect(() => hss.peerList('{host}', { count: 4 })).toThrow(/peer list count 4 is not between 1 and the 3 replicas/);
+    });
+
+    test('POD_NAME is already defined as something else', () => {
+      const hss = db({ containers: [{ name: 'db', image: IMAGE, envVariables: { POD_NAME: kplus.EnvValue.fromValue('db-0') } }] });
+      expect(() => hss.addPodHostEnv('HOST')).toThrow(/test\/Db: container 'db' defines POD_NAME as something other than the pod name \(metadata.name\)/);
+    });
+
+    test('an env variable is defined twice, or has an invalid name', () => {
+      const hss = db();
+      hss.addPodHostEnv('HOST');
+      expect(() => hss.addPodHostEnv('HOST')).toThrow(/test\/Db: container 'db' already defines HOST; define it once/);
+      expect(() => hss.addPodHostEnv('MY-HOST')).toThrow(/env variable name 'MY-HOST' is not a C identifier/);
+      expect(() => hss.addPodUrlEnv('URL', 'HTTP', 5432)).toThrow(/URL scheme 'HTTP' for URL is not a scheme/);
+    });
+
+    test('a container of another workload is named', () => {
+      const c = chart();
+      const hss = db({}, c);
+      const other = new kplus.Deployment(c, 'Other', { containers: [{ name: 'x', image: IMAGE }] });
+      expect(() => hss.addPodHostEnv('HOST', { container: other.containers[0] })).toThrow(/env HOST: container 'x' is not a container of this StatefulSet/);
+    });
+
+    test('the disruption budget would block every drain', () => {
+      expect(() => db({ replicas: 3, disruptionBudget: DisruptionBudget.minAvailable(3) }))
+        .toThrow(/test\/Db: disruption budget minAvailable 3 must be a whole number below the 3 replica\(s\), or no pod could ever be evicted.*DisruptionBudget.maxUnavailable\(1\)/);
+      expect(() => db({ disruptionBudget: DisruptionBudget.maxUnavailable(0) })).toThrow(/maxUnavailable 0 must be a whole number of at least 1 \(0 blocks every node drain\)/);
+    });
+
+    test('a second client Service has no name, or a taken one', () => {
+      const hss = db();
+      hss.addClientService('Client');
+      expect(() => hss.addClientService('Read')).toThrow(/test\/Db: client Service 'Read' needs a name: 'db' is taken by the first client Service; pass name: 'db-read'/);
+      expect(() => hss.addClientService('Peers', { name: 'db-headless' })).toThrow(/client Service name 'db-headless' is already used/);
+    });
+
+    test('a client Service exposes an undeclared port, or selector labels without selecting pods', () => {
+      const hss = db();
+      expect(() => hss.addClientService('Client', { ports: [6432] })).toThrow(/client Service 'db': port 6432 is not declared on 'db-headless'/);
+      expect(() => hss.addClientService('Client', { selectPods: false, selectorLabels: { role: 'x' } })).toThrow(/has selectorLabels but selectPods: false/);
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
+import { createSyncFn } from 'synckit';
+
+interface SchemaFailure {
+  readonly resource: string;
+  readonly error: string;
+}
+
+// kubernetes-models 5.x / @kubernetes-models/istio 3.x are ESM-only: validate in a worker thread, synchronously.
+const validateInWorker = createSyncFn<(manifests: unknown[]) => Promise<SchemaFailure[]>>(path.join(__dirname, 'schema-worker.mjs'));
+
+/** Throws when any manifest fails the Kubernetes or Istio OpenAPI schema. */
+export function expectSchemaValid(manifests: unknown[]): void {
+  const failures = validateInWorker(JSON.parse(JSON.stringify(manifests)));
+  if (failures.length > 0) {
+    throw new Error(`manifests fail schema validation:\n${failures.map(f => `  ${f.resource}: ${f.error}`).join('\n')}`);
+  }
+}
+
+/** Synthesises a chart (running construct validation) and validates every manifest against the schemas. */
+export function synth(scope: Chart): any[] {
+  const manifests = Testing.synth(scope);
+  expectSchemaValid(manifests);
+  return manifests;
+}
+
+/** The single manifest of a kind (and name); fails the test when there is not exactly one. */
+export function only(manifests: any[], kind: string, name?: string): any {
+  const found = manifests.filter(m => m.kind === kind && (name === undefined || m.metadata?.name === name));
+  if (found.length !== 1) {
+    throw new Error(`expected exactly one ${kind}${name ? ` '${name}'` : ''}, found ${found.length}: ${manifests.map(m => `${m.kind}/${m.metadata?.name}`).join(', ')}`);
+  }
+  return found[0];
+}
+
+/** Every manifest of a kind. */
+export function all(manifests: any[], kind: string): any[] {
+  return manifests.filter(m => m.kind === kind);
+}
+
+/** A chart in a fresh app, in namespace `ns` unless another is given (`null`: a chart without namespace). */
+export function chart(namespace: string | null = 'ns'): Chart {
+  return new Chart(Testing.app(), 'test', { namespace: namespace ?? undefined });
+}
