@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { MeshPort, MeshPortOptions } from './mesh-port';
@@ -6,7 +6,7 @@ import { MeshService } from './mesh-service';
 import { checkStatefulSetName, NAME_LABEL, resolveClusterDomain, resolveName, resolveNamespace } from './private/identity';
 import { POD_NAME_VAR, PodIdentity } from './private/pod-identity';
 import { resolveMeshPort } from './private/ports';
-import { fail, ISTIO_PROXY_UID } from './private/validation';
+import { fail, ISTIO_PROXY_UID, rfc1123LabelProblem } from './private/validation';
 
 /**
  * The stable network identity of a StatefulSet's pods behind a headless Service.
@@ -80,6 +80,35 @@ export interface PeerListEnvOptions extends PodEnvOptions, PeerListOptions {}
 export interface StatefulPortOptions extends MeshPortOptions {
   /**
    * The container that listens on the port; it gets a container port with the port's name.
+   * @default - the first container
+   */
+  readonly container?: kplus.Container;
+}
+
+/**
+ * A persistent volume per pod (a `volumeClaimTemplates` entry), mounted into a container.
+ */
+export interface VolumeClaimOptions {
+  /** Where the container mounts the volume (an absolute path). */
+  readonly mountPath: string;
+
+  /** The storage each pod requests. */
+  readonly storage: Size;
+
+  /**
+   * Access modes.
+   * @default [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE]
+   */
+  readonly accessModes?: kplus.PersistentVolumeAccessMode[];
+
+  /**
+   * The storage class.
+   * @default - the cluster's default storage class
+   */
+  readonly storageClassName?: string;
+
+  /**
+   * The container that mounts the volume.
    * @default - the first container
    */
   readonly container?: kplus.Container;
@@ -281,6 +310,7 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
   public readonly podDisruptionBudget?: ApiObject;
 
   private readonly identity: PodIdentity;
+  private readonly claims: VolumeClaim[] = [];
   private readonly _clientServices: Array<{ readonly service: MeshService; readonly everyPort: boolean }> = [];
 
   public constructor(scope: Construct, id: string, props: HeadlessStatefulServiceProps = {}) {
@@ -310,14 +340,14 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
       metadata: { labels },
     });
 
-    this.statefulSet = new kplus.StatefulSet(this, 'Resource', {
+    this.statefulSet = new ClaimingStatefulSet(this, 'Resource', {
       ...props,
       metadata: { ...props.metadata, name: this.name, namespace: this.namespace, labels: { ...labels, ...props.metadata?.labels } },
       podMetadata: { ...props.podMetadata, labels: { ...props.podMetadata?.labels, ...labels } },
       service: this.headlessService,
       select: props.select ?? false,
       replicas: this.replicas,
-    });
+    }, this.claims);
     // every selector (StatefulSet, Services, PDB, anti-affinity, mesh policies) reads `app.kubernetes.io/name: <name>`
     this.pods = kplus.Pods.select(this, 'Pods', { labels });
     this.statefulSet.select(kplus.LabelSelector.of({ labels }));
@@ -366,7 +396,7 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
    * `appProtocol`, targeting the container port by name), and on client Services that expose every port.
    */
   public addPort(options: StatefulPortOptions): MeshPort {
-    const container = this.containerFor(options.container, `port ${options.port}`);
+    const container = this.containerFor(options.container, `port ${options.port}`, false);
     const port = resolveMeshPort(this, options, this.headlessService.meshPorts);
     const existing = container.ports.find(p => p.number === port.port);
     if (existing && existing.name !== port.name) {
@@ -381,6 +411,49 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
       client.service.addPort(port);
     }
     return port;
+  }
+
+  /**
+   * Gives every pod its own persistent volume (a `volumeClaimTemplates` entry named `name`; the pod's claim is
+   * `<name>-<pod>`) and mounts it into a container.
+   *
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#volume-claim-templates
+   */
+  public addVolumeClaim(name: string, options: VolumeClaimOptions): void {
+    const container = this.containerFor(options.container, `volume claim '${name}'`);
+    const problem = rfc1123LabelProblem(name);
+    if (problem) {
+      fail(this, `volume claim name '${name}' is not valid: it ${problem}; use a name such as 'data'`);
+    }
+    if (this.claims.some(c => c.name === name)) {
+      fail(this, `volume claim '${name}' is already declared; declare each claim once`);
+    }
+    if (!options.mountPath.startsWith('/')) {
+      fail(this, `volume claim '${name}' mount path '${options.mountPath}' is not absolute; use e.g. '/${options.mountPath}'`);
+    }
+    if (options.storage.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) <= 0) {
+      fail(this, `volume claim '${name}' requests ${options.storage.asString()}; request more than zero, e.g. Size.gibibytes(8)`);
+    }
+    this.claims.push({ name, options, mounts: [{ container, mountPath: options.mountPath }] });
+  }
+
+  /**
+   * Mounts a volume claim declared with `addVolumeClaim()` into another container (or init container),
+   * e.g. an init container that prepares the data directory, or a backup sidecar.
+   */
+  public mountVolumeClaim(name: string, container: kplus.Container, mountPath: string): void {
+    const claim = this.claims.find(c => c.name === name);
+    if (!claim) {
+      fail(this, `volume claim '${name}' is not declared (declared: ${this.claims.map(c => c.name).join(', ') || 'none'}); declare it with addVolumeClaim() first`);
+    }
+    this.containerFor(container, `volume claim '${name}'`);
+    if (!mountPath.startsWith('/')) {
+      fail(this, `volume claim '${name}' mount path '${mountPath}' is not absolute; use e.g. '/${mountPath}'`);
+    }
+    if (claim.mounts.some(m => m.container === container)) {
+      fail(this, `volume claim '${name}' is already mounted into container '${container.name}'; mount it once per container`);
+    }
+    claim.mounts.push({ container, mountPath });
   }
 
   public podName(ordinal: number): string {
@@ -527,13 +600,15 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
     return found;
   }
 
-  private containerFor(container: kplus.Container | undefined, purpose: string): kplus.Container {
+  private containerFor(container: kplus.Container | undefined, purpose: string, allowInit = true): kplus.Container {
     const chosen = container ?? this.statefulSet.containers[0];
     if (!chosen) {
       fail(this, `${purpose}: the StatefulSet has no container yet; pass containers in the props or call statefulSet.addContainer() first`);
     }
-    if (!this.statefulSet.containers.includes(chosen)) {
-      fail(this, `${purpose}: container '${chosen.name}' is not a container of this StatefulSet; pass one of statefulSet.containers`);
+    const candidates = allowInit ? [...this.statefulSet.containers, ...this.statefulSet.initContainers] : this.statefulSet.containers;
+    if (!candidates.includes(chosen)) {
+      const which = allowInit ? 'statefulSet.containers or statefulSet.initContainers' : 'statefulSet.containers (ports belong to long-running containers)';
+      fail(this, `${purpose}: container '${chosen.name}' is not a container of this StatefulSet; pass one of ${which}`);
     }
     return chosen;
   }
@@ -598,6 +673,65 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
       errors.push(...envOrderProblems(container));
     }
     return errors;
+  }
+}
+
+interface VolumeClaim {
+  readonly name: string;
+  readonly options: VolumeClaimOptions;
+  readonly mounts: Array<{ readonly container: kplus.Container; readonly mountPath: string }>;
+}
+
+/**
+ * A cdk8s-plus StatefulSet that also renders per-pod volume claims (cdk8s-plus-27 has no `volumeClaimTemplates`).
+ */
+class ClaimingStatefulSet extends kplus.StatefulSet {
+  constructor(scope: Construct, id: string, props: kplus.StatefulSetProps, private readonly claims: VolumeClaim[]) {
+    super(scope, id, props);
+    this.node.addValidation({ validate: () => this.claimProblems() });
+  }
+
+  /**
+   * @internal
+   */
+  public _toKube(): kplus.k8s.StatefulSetSpec {
+    const spec = super._toKube();
+    if (this.claims.length === 0) {
+      return spec;
+    }
+    const podSpec = spec.template.spec!;
+    const withMounts = (containers: kplus.k8s.Container[] | undefined, owners: kplus.Container[]) => containers?.map((c, i) => {
+      const mounts = this.claims.flatMap(claim => claim.mounts.filter(m => m.container === owners[i]).map(m => ({ name: claim.name, mountPath: m.mountPath })));
+      return mounts.length === 0 ? c : { ...c, volumeMounts: [...c.volumeMounts ?? [], ...mounts] };
+    });
+    return {
+      ...spec,
+      template: {
+        ...spec.template,
+        spec: {
+          ...podSpec,
+          containers: withMounts(podSpec.containers, this.containers)!,
+          initContainers: withMounts(podSpec.initContainers, this.initContainers),
+        },
+      },
+      volumeClaimTemplates: this.claims.map(claim => ({
+        metadata: { name: claim.name },
+        spec: {
+          accessModes: claim.options.accessModes ?? [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
+          storageClassName: claim.options.storageClassName,
+          resources: { requests: { storage: kplus.k8s.Quantity.fromString(claim.options.storage.asString()) } },
+        },
+      })),
+    };
+  }
+
+  private claimProblems(): string[] {
+    const volumeNames = new Set([
+      ...this.volumes.map(v => v.name),
+      ...[...this.initContainers, ...this.containers].flatMap(c => c.mounts.map(m => m.volume.name)),
+    ]);
+    return this.claims.filter(c => volumeNames.has(c.name)).map(c =>
+      `volume claim '${c.name}' has the name of a pod volume; rename the claim or the volume`);
   }
 }
 

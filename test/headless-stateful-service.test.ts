@@ -1,3 +1,4 @@
+import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AppProtocol, DisruptionBudget, HeadlessStatefulService, HeadlessStatefulServiceProps, PodAntiAffinity } from '../src';
 import { all, chart, only, synth } from './support/manifests';
@@ -221,6 +222,48 @@ describe('HeadlessStatefulService', () => {
     });
   });
 
+  describe('per-pod volumes', () => {
+    test('a volume claim becomes a volumeClaimTemplates entry mounted into the container', () => {
+      const c = chart();
+      const hss = db({}, c);
+      hss.addVolumeClaim('data', { mountPath: '/var/lib/db', storage: Size.gibibytes(8), storageClassName: 'fast' });
+      const sts = only(synth(c), 'StatefulSet');
+      expect(sts.spec.volumeClaimTemplates).toEqual([{
+        metadata: { name: 'data' },
+        spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '8Gi' } } },
+      }]);
+      expect(sts.spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'data', mountPath: '/var/lib/db' }]);
+      expect(sts.spec.template.spec.volumes).toBeUndefined();
+    });
+
+    test('claims sit beside the container\'s other mounts, in the container they name', () => {
+      const c = chart();
+      const hss = db({}, c);
+      const agent = hss.statefulSet.addContainer({ name: 'agent', image: 'registry.example.com/agent:2.0.1' });
+      hss.statefulSet.containers[0].mount('/tmp', kplus.Volume.fromEmptyDir(c, 'Tmp', 'tmp'));
+      hss.addVolumeClaim('data', { mountPath: '/data', storage: Size.gibibytes(1) });
+      hss.addVolumeClaim('wal', { mountPath: '/wal', storage: Size.mebibytes(512), container: agent, accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE_POD] });
+      const sts = only(synth(c), 'StatefulSet');
+      expect(sts.spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, { name: 'data', mountPath: '/data' }]);
+      expect(sts.spec.template.spec.containers[1].volumeMounts).toEqual([{ name: 'wal', mountPath: '/wal' }]);
+      expect(sts.spec.volumeClaimTemplates.map((t: any) => [t.metadata.name, t.spec.accessModes, t.spec.resources.requests.storage]))
+        .toEqual([['data', ['ReadWriteOnce'], '1Gi'], ['wal', ['ReadWriteOncePod'], '512Mi']]);
+    });
+
+    test('a volume claim can be mounted into more containers, init containers included', () => {
+      const c = chart();
+      const hss = db({}, c);
+      const init = hss.statefulSet.addInitContainer({ name: 'prepare', image: 'registry.example.com/tools:1.0.0' });
+      hss.addVolumeClaim('data', { mountPath: '/data', storage: Size.gibibytes(1) });
+      hss.mountVolumeClaim('data', init, '/seed');
+      hss.addPodHostEnv('SELF', { container: init });
+      const pod = only(synth(c), 'StatefulSet').spec.template.spec;
+      expect(pod.initContainers[0].volumeMounts).toEqual([{ name: 'data', mountPath: '/seed' }]);
+      expect(pod.initContainers[0].env.map((e: any) => e.name)).toEqual(['POD_NAME', 'SELF']);
+      expect(pod.containers[0].volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
+    });
+  });
+
   describe('disruption budget and anti-affinity', () => {
     test('a PodDisruptionBudget with maxUnavailable 1 and soft anti-affinity on the hostname by default', () => {
       const c = chart();
@@ -429,6 +472,38 @@ describe('HeadlessStatefulService', () => {
       expect(() => db({ replicas: 3, disruptionBudget: DisruptionBudget.minAvailable(3) }))
         .toThrow(/test\/Db: disruption budget minAvailable 3 must be a whole number below the 3 replica\(s\), or no pod could ever be evicted.*DisruptionBudget.maxUnavailable\(1\)/);
       expect(() => db({ disruptionBudget: DisruptionBudget.maxUnavailable(0) })).toThrow(/maxUnavailable 0 must be a whole number of at least 1 \(0 blocks every node drain\)/);
+    });
+
+    test('a volume claim is invalid', () => {
+      const hss = db();
+      expect(() => hss.addVolumeClaim('Data', { mountPath: '/data', storage: Size.gibibytes(1) })).toThrow(/test\/Db: volume claim name 'Data' is not valid/);
+      expect(() => hss.addVolumeClaim('data', { mountPath: 'data', storage: Size.gibibytes(1) })).toThrow(/volume claim 'data' mount path 'data' is not absolute; use e.g. '\/data'/);
+      expect(() => hss.addVolumeClaim('data', { mountPath: '/data', storage: Size.mebibytes(0) })).toThrow(/volume claim 'data' requests 0Mi; request more than zero/);
+      hss.addVolumeClaim('data', { mountPath: '/data', storage: Size.gibibytes(1) });
+      expect(() => hss.addVolumeClaim('data', { mountPath: '/other', storage: Size.gibibytes(1) })).toThrow(/volume claim 'data' is already declared/);
+    });
+
+    test('a volume claim mount names an undeclared claim, a relative path, or a container twice', () => {
+      const hss = db();
+      const container = hss.statefulSet.containers[0];
+      expect(() => hss.mountVolumeClaim('data', container, '/data')).toThrow(/test\/Db: volume claim 'data' is not declared \(declared: none\); declare it with addVolumeClaim\(\) first/);
+      hss.addVolumeClaim('data', { mountPath: '/data', storage: Size.gibibytes(1) });
+      expect(() => hss.mountVolumeClaim('data', container, '/other')).toThrow(/volume claim 'data' is already mounted into container 'db'/);
+      expect(() => hss.mountVolumeClaim('data', container, 'rel')).toThrow(/mount path 'rel' is not absolute/);
+    });
+
+    test('a port is declared on an init container', () => {
+      const hss = db();
+      const init = hss.statefulSet.addInitContainer({ name: 'prepare', image: IMAGE });
+      expect(() => hss.addPort({ port: 9000, container: init })).toThrow(/port 9000: container 'prepare' is not a container of this StatefulSet; pass one of statefulSet.containers \(ports belong to long-running containers\)/);
+    });
+
+    test('a volume claim has the name of a pod volume (at synth)', () => {
+      const c = chart();
+      const hss = db({}, c);
+      hss.statefulSet.containers[0].mount('/tmp', kplus.Volume.fromEmptyDir(c, 'Tmp', 'data'));
+      hss.addVolumeClaim('data', { mountPath: '/data', storage: Size.gibibytes(1) });
+      expect(() => synth(c)).toThrow(/volume claim 'data' has the name of a pod volume/);
     });
 
     test('a second client Service has no name, or a taken one', () => {
