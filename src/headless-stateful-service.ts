@@ -701,7 +701,9 @@ class ClaimingStatefulSet extends kplus.StatefulSet {
     }
     const podSpec = spec.template.spec!;
     const withMounts = (containers: kplus.k8s.Container[] | undefined, owners: kplus.Container[]) => containers?.map((c, i) => {
-      const mounts = this.claims.flatMap(claim => claim.mounts.filter(m => m.container === owners[i]).map(m => ({ name: claim.name, mountPath: m.mountPath })));
+      const mounts = this.claims.flatMap(claim => claim.mounts
+        .filter(m => m.container === owners[i])
+        .map(m => ({ name: claim.name, mountPath: m.mountPath })));
       return mounts.length === 0 ? c : { ...c, volumeMounts: [...c.volumeMounts ?? [], ...mounts] };
     });
     return {
