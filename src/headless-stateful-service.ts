@@ -742,10 +742,11 @@ class ClaimingStatefulSet extends kplus.StatefulSet {
  * later variable stays literal text.
  */
 function envOrderProblems(container: kplus.Container): string[] {
-  const names = Object.keys(container.env.variables);
+  const variables = container.env.variables; // a copy: take it once
+  const names = Object.keys(variables);
   const problems: string[] = [];
   names.forEach((name, index) => {
-    const value = container.env.variables[name].value ?? '';
+    const value = variables[name].value ?? '';
     for (const match of value.matchAll(/(\$*)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
       if (match[1].length % 2 === 1) {
         continue; // $$(VAR) is an escaped, literal $(VAR)

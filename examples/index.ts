@@ -1,0 +1,14 @@
+import { App, Chart } from 'cdk8s';
+import { SearchCacheSyncChart } from './search-cache-sync';
+import { WebChart } from './web';
+
+/**
+ * Every example, each in its own chart (one file per chart in cdk8s.out/).
+ * Tests and the analyzer use this list, so a new example is checked as soon as it is added here.
+ */
+export function buildExamples(app: App): Chart[] {
+  return [
+    new WebChart(app, 'web'),
+    new SearchCacheSyncChart(app, 'search-cache-sync'),
+  ];
+}

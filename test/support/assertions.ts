@@ -1,0 +1,68 @@
+import { AppProtocol } from '../../src';
+
+/**
+ * Every container port of every StatefulSet is declared on its headless Service under the same name, every
+ * Service port (of every Service) is named with an Istio protocol prefix that agrees with its appProtocol,
+ * and every `targetPort` names a container port of the selected pods.
+ */
+export function expectEveryPortDeclaredAndNamed(manifests: any[]): void {
+  const services = manifests.filter(m => m.kind === 'Service');
+  for (const svc of services) {
+    for (const port of svc.spec.ports ?? []) {
+      const where = `Service ${svc.metadata.namespace}/${svc.metadata.name} port ${port.port}`;
+      expect({ where, name: port.name }).toEqual({ where, name: expect.stringMatching(/^[a-z0-9-]{1,15}$/) });
+      const fromName = AppProtocol.fromPortName(port.name);
+      expect({ where, fromName: fromName?.istioProtocol }).toEqual({ where, fromName: expect.any(String) });
+      expect({ where, appProtocol: AppProtocol.of(port.appProtocol).portNamePrefix }).toEqual({ where, appProtocol: fromName!.portNamePrefix });
+    }
+  }
+  for (const sts of manifests.filter(m => m.kind === 'StatefulSet')) {
+    const headless = services.find(s => s.metadata.name === sts.spec.serviceName && s.metadata.namespace === sts.metadata.namespace);
+    expect({ sts: sts.metadata.name, headless: headless?.spec.clusterIP }).toEqual({ sts: sts.metadata.name, headless: 'None' });
+    const podLabels = sts.spec.template.metadata.labels;
+    const containerPorts = sts.spec.template.spec.containers.flatMap((c: any) => c.ports ?? []);
+    expect(containerPorts.length).toBeGreaterThan(0);
+    for (const cp of containerPorts) {
+      const declared = headless.spec.ports.find((p: any) => p.port === cp.containerPort);
+      expect({ port: cp.containerPort, declaredAs: declared?.name }).toEqual({ port: cp.containerPort, declaredAs: cp.name });
+    }
+    // every Service that selects these pods targets one of their named container ports
+    for (const svc of services.filter(s => selects(s.spec.selector, podLabels) && s.metadata.namespace === sts.metadata.namespace)) {
+      for (const port of svc.spec.ports) {
+        expect({ svc: svc.metadata.name, targetPort: port.targetPort, known: containerPorts.some((cp: any) => cp.name === port.targetPort) })
+          .toEqual({ svc: svc.metadata.name, targetPort: port.targetPort, known: true });
+      }
+    }
+  }
+}
+
+/**
+ * Every env value that carries a cluster DNS name points at a headless Service of the pod's own namespace, and
+ * every `$(VAR)` it uses is defined earlier in the same container.
+ */
+export function expectPodAddressesResolve(manifests: any[]): void {
+  const headless = new Set(manifests
+    .filter(m => m.kind === 'Service' && m.spec.clusterIP === 'None')
+    .map(m => `${m.metadata.name}.${m.metadata.namespace}`));
+  for (const sts of manifests.filter(m => m.kind === 'StatefulSet')) {
+    const ns = sts.metadata.namespace;
+    const pod = sts.spec.template.spec;
+    for (const container of [...pod.initContainers ?? [], ...pod.containers]) {
+      const defined: string[] = [];
+      for (const env of container.env ?? []) {
+        for (const [, svc, svcNs] of (env.value ?? '').matchAll(/([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local/g)) {
+          const where = `${sts.metadata.name}/${container.name} ${env.name}`;
+          expect({ where, namespace: svcNs, headless: headless.has(`${svc}.${svcNs}`) }).toEqual({ where, namespace: ns, headless: true });
+        }
+        for (const [, ref] of (env.value ?? '').matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
+          expect({ env: env.name, uses: ref, definedBefore: defined.includes(ref) }).toEqual({ env: env.name, uses: ref, definedBefore: true });
+        }
+        defined.push(env.name);
+      }
+    }
+  }
+}
+
+function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+  return selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
