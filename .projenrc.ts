@@ -102,6 +102,15 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
+// The jsii language targets, declared without publishTo* (packaging them needs toolchains and registries this
+// project's CI does not have); pacmak:check generates their code to prove the API translates.
+project.package.file.addOverride('jsii.targets', {
+  python: { distName: 'cdk8s-stateful-mesh', module: 'cdk8s_stateful_mesh' },
+  java: { package: 'io.github.cdk8s_stateful_mesh', maven: { groupId: 'io.github.cdk8s-stateful-mesh', artifactId: 'cdk8s-stateful-mesh' } },
+  go: { moduleName: 'github.com/cdk8s-stateful-mesh/cdk8s-stateful-mesh-go' },
+  dotnet: { namespace: 'Cdk8sStatefulMesh', packageId: 'Cdk8sStatefulMesh' },
+});
+
 // Prove the public API translates to every jsii language: generate (not build) the bindings.
 const pacmakCheck = project.addTask('pacmak:check', {
   description: 'Generate Python, Java, Go and .NET bindings (code only) into .pacmak/ to prove the API translates',
