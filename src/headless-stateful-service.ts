@@ -1,8 +1,10 @@
 import { ApiObject, ApiObjectMetadata, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
+import { MeshMode, MeshModeKind } from './mesh-mode';
 import { MeshPort, MeshPortOptions } from './mesh-port';
-import { MeshService } from './mesh-service';
+import { IMeshService, MeshService } from './mesh-service';
+import { IMeshWorkload } from './mesh-workload';
 import { checkStatefulSetName, NAME_LABEL, resolveClusterDomain, resolveName, resolveNamespace } from './private/identity';
 import { POD_NAME_VAR, PodIdentity } from './private/pod-identity';
 import { resolveMeshPort } from './private/ports';
@@ -270,6 +272,14 @@ export interface HeadlessStatefulServiceProps extends kplus.WorkloadProps {
    * @default PodAntiAffinity.PREFERRED
    */
   readonly podAntiAffinity?: PodAntiAffinity;
+
+  /**
+   * How the pods join the mesh, written on the pod template: `MeshMode.sidecar()`, `MeshMode.ambient()` or
+   * `MeshMode.outside()`. Mesh policy (`MeshPolicy`, `MeshAwareDatabase`) derives mTLS modes from it.
+   *
+   * @default - not set: the namespace decides, and no mesh policy can be derived
+   */
+  readonly meshMode?: MeshMode;
 }
 
 /**
@@ -285,7 +295,7 @@ export interface HeadlessStatefulServiceProps extends kplus.WorkloadProps {
  *
  * Pods get DNS names `<name>-<ordinal>.<name>-headless.<namespace>.svc.<clusterDomain>`.
  */
-export class HeadlessStatefulService extends Construct implements IHeadlessStatefulService {
+export class HeadlessStatefulService extends Construct implements IHeadlessStatefulService, IMeshWorkload {
   /**
    * A StatefulSet created elsewhere, to compute its pods' addresses (e.g. a client's connection string).
    */
@@ -299,6 +309,7 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
   public readonly headlessServiceName: string;
   public readonly headlessServiceFqdn: string;
   public readonly replicas: number;
+  public readonly meshMode?: MeshMode;
 
   /** The cdk8s-plus StatefulSet: add containers, volumes, probes, scheduling through it. */
   public readonly statefulSet: kplus.StatefulSet;
@@ -353,6 +364,17 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
     this.statefulSet.select(kplus.LabelSelector.of({ labels }));
     this.headlessService._replaceSelector(this.pods);
 
+    this.meshMode = props.meshMode;
+    if (this.meshMode) {
+      // on the pod template: Istio reads injection and dataplane mode from the pods, not from the StatefulSet
+      for (const [key, value] of Object.entries(this.meshMode.podLabels())) {
+        this.statefulSet.podMetadata.addLabel(key, value);
+      }
+      for (const [key, value] of Object.entries(this.meshMode.podAnnotations())) {
+        this.statefulSet.podMetadata.addAnnotation(key, value);
+      }
+    }
+
     const antiAffinity = props.podAntiAffinity ?? PodAntiAffinity.PREFERRED;
     if (antiAffinity !== PodAntiAffinity.NONE) {
       this.statefulSet.scheduling.separate(this.pods, {
@@ -380,6 +402,21 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
   /** The client Services (a copy of the list). */
   public get clientServices(): MeshService[] {
     return this._clientServices.map(c => c.service);
+  }
+
+  /** The headless Service, then the client Services. */
+  public get services(): IMeshService[] {
+    return [this.headlessService, ...this.clientServices];
+  }
+
+  /** Labels that select exactly this StatefulSet's pods: `app.kubernetes.io/name: <name>`. */
+  public get selectorLabels(): Record<string, string> {
+    return { [NAME_LABEL]: this.name };
+  }
+
+  /** The pods' service account, when one is set (their mTLS identity). */
+  public get serviceAccountName(): string | undefined {
+    return this.statefulSet.serviceAccount?.name;
   }
 
   /**
@@ -671,6 +708,11 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
     }
     for (const container of [...this.statefulSet.initContainers, ...this.statefulSet.containers]) {
       errors.push(...envOrderProblems(container));
+    }
+    if (this.meshMode?.kind === MeshModeKind.SIDECAR) {
+      for (const port of this.meshMode.excludedInboundPorts.filter(p => !this.headlessService.findPort(p))) {
+        errors.push(`mesh mode excludes inbound port ${port} from the sidecar, but '${this.name}' declares no such port; exclude only declared ports`);
+      }
     }
     return errors;
   }
