@@ -309,7 +309,9 @@ export class DestinationRule extends Construct {
     const trafficPolicy = {
       connectionPool: connectionPool(this, props.connectionPool),
       outlierDetection: outlierDetection(this, props.outlierDetection),
-      loadBalancer: props.loadBalancer ? { simple: props.loadBalancer.policy as istio.DestinationRuleSpecTrafficPolicyLoadBalancerSimple } : undefined,
+      loadBalancer: props.loadBalancer
+        ? { simple: props.loadBalancer.policy as istio.DestinationRuleSpecTrafficPolicyLoadBalancerSimple }
+        : undefined,
     };
 
     this.apiObject = new istio.DestinationRule(this, 'Resource', {
@@ -361,7 +363,10 @@ export class DestinationRule extends Construct {
   }
 }
 
-function connectionPool(scope: Construct, options: ConnectionPoolOptions | undefined): istio.DestinationRuleSpecTrafficPolicyConnectionPool | undefined {
+type Pool = istio.DestinationRuleSpecTrafficPolicyConnectionPool;
+type Outliers = istio.DestinationRuleSpecTrafficPolicyOutlierDetection;
+
+function connectionPool(scope: Construct, options: ConnectionPoolOptions | undefined): Pool | undefined {
   if (!options) {
     return undefined;
   }
@@ -382,7 +387,7 @@ function connectionPool(scope: Construct, options: ConnectionPoolOptions | undef
   };
 }
 
-function outlierDetection(scope: Construct, options: OutlierDetectionOptions | undefined): istio.DestinationRuleSpecTrafficPolicyOutlierDetection | undefined {
+function outlierDetection(scope: Construct, options: OutlierDetectionOptions | undefined): Outliers | undefined {
   if (!options) {
     return undefined;
   }

@@ -26,7 +26,9 @@ export function checkSelectorLabels(where: Where, labels: Record<string, string>
 }
 
 /** The selector of a workload-scoped policy: from the workload, or given labels, never both. */
-export function policySelector(where: Where, workload: IMeshWorkload | undefined, labels: Record<string, string> | undefined): Record<string, string> | undefined {
+export function policySelector(
+  where: Where, workload: IMeshWorkload | undefined, labels: Record<string, string> | undefined,
+): Record<string, string> | undefined {
   if (workload && labels) {
     fail(where, 'both workload and selectorLabels are set; give one of them (the workload already selects its pods)');
   }
