@@ -1,4 +1,4 @@
-import { expectEveryPortDeclaredAndNamed, expectPodAddressesResolve } from './support/assertions';
+import { expectEveryPortDeclaredAndNamed, expectMtlsAgreement, expectPodAddressesResolve } from './support/assertions';
 
 // The example tests lean on these helpers: prove they fail on the mistakes they are meant to catch.
 function statefulSet(containerPorts: any[], env: any[] = []) {
@@ -47,5 +47,29 @@ describe('test assertions', () => {
     expect(() => expectPodAddressesResolve(withEnv([{ name: 'A', value: 'db.ns.svc.cluster.local' }]))).toThrow();
     expect(() => expectPodAddressesResolve(withEnv([{ name: 'A', value: 'db-headless.other.svc.cluster.local' }]))).toThrow();
     expect(() => expectPodAddressesResolve(withEnv([{ name: 'A', value: '$(POD_NAME).db-headless.ns.svc.cluster.local' }, { name: 'POD_NAME' }]))).toThrow();
+  });
+
+  test('reject DestinationRules whose TLS disagrees with the server', () => {
+    const pods = (labels: Record<string, string>) => ({
+      ...statefulSet([{ containerPort: 5432, name: 'tcp-pg' }]),
+      spec: {
+        ...statefulSet([]).spec, template: { metadata: { labels: { app: 'db', ...labels } }, spec: { containers: [] } },
+      },
+    });
+    const pa = (mode: string, portLevel?: any) => ({
+      kind: 'PeerAuthentication',
+      metadata: { name: 'db', namespace: 'ns' },
+      spec: { selector: { matchLabels: { app: 'db' } }, mtls: { mode }, portLevelMtls: portLevel },
+    });
+    const dr = (tls: any, portLevelSettings?: any) => ({
+      kind: 'DestinationRule', metadata: { name: 'db', namespace: 'ns' }, spec: { host: 'db.ns.svc.cluster.local', trafficPolicy: { tls, portLevelSettings } },
+    });
+    const svc = service('db', [GOOD_PORT]);
+    expect(expectMtlsAgreement([svc, pods({}), pa('STRICT'), dr({ mode: 'ISTIO_MUTUAL' })])).toBe(1);
+    expect(() => expectMtlsAgreement([svc, pods({}), pa('STRICT'), dr({ mode: 'DISABLE' })])).toThrow();
+    expect(() => expectMtlsAgreement([svc, pods({}), pa('STRICT', { 5432: { mode: 'PERMISSIVE' } }), dr({ mode: 'ISTIO_MUTUAL' })])).toThrow();
+    expect(expectMtlsAgreement([svc, pods({}), pa('STRICT', { 5432: { mode: 'DISABLE' } }), dr({ mode: 'ISTIO_MUTUAL' }, [{ port: { number: 5432 }, tls: { mode: 'DISABLE' } }])])).toBe(1);
+    expect(() => expectMtlsAgreement([svc, pods({ 'sidecar.istio.io/inject': 'false' })])).toThrow();
+    expect(() => expectMtlsAgreement([svc, pods({ 'sidecar.istio.io/inject': 'false' }), pa('STRICT'), dr({ mode: 'DISABLE' })])).toThrow();
   });
 });

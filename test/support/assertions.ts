@@ -66,3 +66,43 @@ export function expectPodAddressesResolve(manifests: any[]): void {
 function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
   return selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
+
+/**
+ * For every port of every Service whose pods are known (a StatefulSet or Deployment in the manifests), the TLS the
+ * clients' DestinationRule asks for agrees with what the server accepts:
+ * - pods outside the mesh (label `sidecar.istio.io/inject: "false"` and not ambient): no STRICT policy, clients DISABLE;
+ * - a server-side DISABLE or PERMISSIVE (port- or workload-level): clients DISABLE on that port (istio#39439);
+ * - a server-side STRICT: clients never DISABLE.
+ * Returns the number of (Service, port) pairs checked, so tests can assert it is not zero.
+ */
+export function expectMtlsAgreement(manifests: any[]): number {
+  let checked = 0;
+  const workloads = manifests.filter(m => m.kind === 'StatefulSet' || m.kind === 'Deployment');
+  for (const svc of manifests.filter(m => m.kind === 'Service' && m.spec.selector)) {
+    const ns = svc.metadata.namespace;
+    const pods = workloads.find(w => w.metadata.namespace === ns && selects(svc.spec.selector, w.spec.template.metadata.labels));
+    if (!pods) {
+      continue;
+    }
+    const podLabels = pods.spec.template.metadata.labels;
+    const outside = podLabels['sidecar.istio.io/inject'] === 'false' && podLabels['istio.io/dataplane-mode'] !== 'ambient';
+    const pa = manifests.find(m => m.kind === 'PeerAuthentication' && m.metadata.namespace === ns && m.spec.selector
+      && selects(m.spec.selector.matchLabels, podLabels));
+    const fqdn = `${svc.metadata.name}.${ns}.svc.cluster.local`;
+    const dr = manifests.find(m => m.kind === 'DestinationRule' && m.spec.host === fqdn);
+    for (const port of svc.spec.ports) {
+      const where = `${fqdn}:${port.port}`;
+      const client = dr?.spec.trafficPolicy?.portLevelSettings?.find((s: any) => s.port.number === port.port)?.tls?.mode
+        ?? dr?.spec.trafficPolicy?.tls?.mode ?? 'AUTO';
+      if (outside) {
+        expect({ where, pa: pa?.spec.mtls?.mode, client }).toEqual({ where, pa: undefined, client: 'DISABLE' });
+      } else {
+        const server = pa?.spec.portLevelMtls?.[String(port.port)]?.mode ?? pa?.spec.mtls?.mode ?? 'UNKNOWN';
+        const expected = server === 'STRICT' ? expect.not.stringMatching(/^DISABLE$/) : 'DISABLE';
+        expect({ where, server, client }).toEqual({ where, server, client: expected });
+      }
+      checked++;
+    }
+  }
+  return checked;
+}

@@ -1,0 +1,47 @@
+import * as kplus from 'cdk8s-plus-27';
+import { MeshClient } from '../src';
+import { chart } from './support/manifests';
+
+describe('MeshClient', () => {
+  test('a service account is authorized by its SPIFFE principal in the given trust domain', () => {
+    const client = MeshClient.serviceAccount('orders', 'shop', { app: 'orders' });
+    expect(client.principal('cluster.local')).toBe('cluster.local/ns/shop/sa/orders');
+    expect(client.principal('corp.example')).toBe('corp.example/ns/shop/sa/orders');
+    expect(client.podLabels).toEqual({ app: 'orders' });
+    expect(client.toString()).toBe('sa shop/orders');
+  });
+
+  test('a namespace has no principal and admits all of its pods', () => {
+    const client = MeshClient.namespace('monitoring');
+    expect(client.principal('cluster.local')).toBeUndefined();
+    expect(client.podLabels).toBeUndefined();
+    expect(client.toString()).toBe('namespace monitoring');
+  });
+
+  test('a cdk8s-plus workload gives its namespace, service account and pod labels', () => {
+    const c = chart('shop');
+    const sa = new kplus.ServiceAccount(c, 'Sa', { metadata: { name: 'orders' } });
+    const deployment = new kplus.Deployment(c, 'Orders', { serviceAccount: sa, containers: [{ image: 'registry.example.com/orders:2.1.0' }] });
+    const client = MeshClient.workload(deployment);
+    expect(client.namespace).toBe('shop');
+    expect(client.serviceAccountName).toBe('orders');
+    expect(Object.keys(client.podLabels!)).toEqual(['cdk8s.io/metadata.addr']);
+  });
+
+  describe('fails when', () => {
+    test('the service account is "default", shared by every pod without one', () => {
+      expect(() => MeshClient.serviceAccount('default', 'shop')).toThrow(/MeshClient.serviceAccount\('default', 'shop'\): .*give the client its own ServiceAccount/);
+    });
+
+    test('a workload has no service account of its own', () => {
+      const c = chart('shop');
+      const deployment = new kplus.Deployment(c, 'Orders', { containers: [{ image: 'registry.example.com/orders:2.1.0' }] });
+      expect(() => MeshClient.workload(deployment)).toThrow(/test\/Orders: a client without its own service account runs as 'default'.*set serviceAccount/);
+    });
+
+    test('a name or namespace is invalid', () => {
+      expect(() => MeshClient.namespace('Shop')).toThrow(/MeshClient: namespace 'Shop' is not valid/);
+      expect(() => MeshClient.serviceAccount('orders_sa', 'shop')).toThrow(/service account 'orders_sa' is not valid/);
+    });
+  });
+});

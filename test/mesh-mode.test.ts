@@ -1,0 +1,56 @@
+import { MeshMode, MeshModeKind } from '../src';
+import { database } from './support/fixtures';
+import { chart, only, synth } from './support/manifests';
+
+describe('MeshMode', () => {
+  test('sidecar: injection label and holdApplicationUntilProxyStarts on the pod template, not on the StatefulSet', () => {
+    const c = chart();
+    database(c, MeshMode.sidecar());
+    const sts = only(synth(c), 'StatefulSet');
+    expect(sts.spec.template.metadata.labels).toMatchObject({ 'sidecar.istio.io/inject': 'true' });
+    expect(sts.spec.template.metadata.annotations).toEqual({ 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}' });
+    expect(sts.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'db' });
+    expect(sts.metadata.annotations).toBeUndefined();
+  });
+
+  test('sidecar: excluded ports as annotations, and no hold when turned off', () => {
+    const mode = MeshMode.sidecar({ holdApplicationUntilProxyStarts: false, excludeInboundPorts: [9187], excludeOutboundPorts: [5432, 443] });
+    expect(mode.podAnnotations()).toEqual({
+      'traffic.sidecar.istio.io/excludeInboundPorts': '9187',
+      'traffic.sidecar.istio.io/excludeOutboundPorts': '443,5432',
+    });
+    expect(mode.excludedInboundPorts).toEqual([9187]);
+  });
+
+  test('ambient: dataplane-mode label, injection off, optional waypoint; no sidecar annotations', () => {
+    expect(MeshMode.ambient().podLabels()).toEqual({ 'istio.io/dataplane-mode': 'ambient', 'sidecar.istio.io/inject': 'false' });
+    expect(MeshMode.ambient({ waypoint: 'db-waypoint' }).podLabels()).toMatchObject({ 'istio.io/use-waypoint': 'db-waypoint' });
+    expect(MeshMode.ambient().podAnnotations()).toEqual({});
+    expect(MeshMode.ambient().inMesh).toBe(true);
+  });
+
+  test('outside: out of both injected and ambient namespaces', () => {
+    const mode = MeshMode.outside();
+    expect(mode.kind).toBe(MeshModeKind.OUTSIDE);
+    expect(mode.inMesh).toBe(false);
+    expect(mode.podLabels()).toEqual({ 'sidecar.istio.io/inject': 'false', 'istio.io/dataplane-mode': 'none' });
+  });
+
+  describe('fails when', () => {
+    test('an excluded port is reserved, invalid or repeated', () => {
+      expect(() => MeshMode.sidecar({ excludeInboundPorts: [15090] })).toThrow(/excludeInboundPorts port 15090 is reserved by the Istio proxy/);
+      expect(() => MeshMode.sidecar({ excludeOutboundPorts: [0] })).toThrow(/excludeOutboundPorts port 0 is not a port number/);
+      expect(() => MeshMode.sidecar({ excludeInboundPorts: [9187, 9187] })).toThrow(/lists a port twice/);
+    });
+
+    test('a waypoint name is not a DNS label', () => {
+      expect(() => MeshMode.ambient({ waypoint: 'Way_Point' })).toThrow(/waypoint 'Way_Point' is not a valid Gateway name/);
+    });
+
+    test('an excluded inbound port is not declared by the workload (at synth)', () => {
+      const c = chart();
+      database(c, MeshMode.sidecar({ excludeInboundPorts: [9100] }));
+      expect(() => synth(c)).toThrow(/mesh mode excludes inbound port 9100 from the sidecar, but 'db' declares no such port/);
+    });
+  });
+});
