@@ -35,7 +35,7 @@ export class MeshClient {
   }
 
   /** Every workload of a namespace (authorized by namespace; the NetworkPolicy admits the whole namespace). */
-  public static namespace(namespace: string): MeshClient {
+  public static allInNamespace(namespace: string): MeshClient {
     check('namespace', namespace);
     return new MeshClient(namespace, undefined, undefined);
   }

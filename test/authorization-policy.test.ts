@@ -7,7 +7,7 @@ describe('AuthorizationPolicy', () => {
     const c = chart();
     const ap = new AuthorizationPolicy(c, 'Ap', { workload: database(c) });
     ap.allow([MeshClient.serviceAccount('orders', 'shop'), MeshClient.serviceAccount('billing', 'shop')], [5432]);
-    ap.allow([MeshClient.namespace('monitoring')], [9187]);
+    ap.allow([MeshClient.allInNamespace('monitoring')], [9187]);
     const manifest = only(synth(c), 'AuthorizationPolicy');
     expect(manifest).toMatchSnapshot();
     expect(manifest.spec).toEqual({
@@ -23,7 +23,7 @@ describe('AuthorizationPolicy', () => {
   test('principals and namespaces in one rule are separate sources (OR), every port when none is given', () => {
     const c = chart();
     const ap = new AuthorizationPolicy(c, 'Ap', { workload: database(c), trustDomain: 'corp.example' });
-    ap.allow([MeshClient.serviceAccount('orders', 'shop'), MeshClient.namespace('batch')]);
+    ap.allow([MeshClient.serviceAccount('orders', 'shop'), MeshClient.allInNamespace('batch')]);
     expect(only(synth(c), 'AuthorizationPolicy').spec.rules).toEqual([
       { from: [{ source: { principals: ['corp.example/ns/shop/sa/orders'] } }, { source: { namespaces: ['batch'] } }] },
     ]);
@@ -32,7 +32,7 @@ describe('AuthorizationPolicy', () => {
   test('works for ambient pods (L4 rules enforced by ztunnel)', () => {
     const c = chart();
     const ap = new AuthorizationPolicy(c, 'Ap', { workload: database(c, MeshMode.ambient()) });
-    ap.allow([MeshClient.namespace('shop')], [5432]);
+    ap.allow([MeshClient.allInNamespace('shop')], [5432]);
     expect(only(synth(c), 'AuthorizationPolicy').spec.action).toBe('ALLOW');
   });
 
@@ -53,7 +53,7 @@ describe('AuthorizationPolicy', () => {
       const c = chart();
       const ap = new AuthorizationPolicy(c, 'Ap', { workload: database(c) });
       expect(() => ap.allow([])).toThrow(/allow\(\) needs at least one client/);
-      expect(() => ap.allow([MeshClient.namespace('shop')], [6432])).toThrow(/allowed port 6432 is not a container port of 'db'/);
+      expect(() => ap.allow([MeshClient.allInNamespace('shop')], [6432])).toThrow(/allowed port 6432 is not a container port of 'db'/);
     });
 
     test('the trust domain is not a DNS-like name', () => {

@@ -12,7 +12,7 @@ describe('MeshClient', () => {
   });
 
   test('a namespace has no principal and admits all of its pods', () => {
-    const client = MeshClient.namespace('monitoring');
+    const client = MeshClient.allInNamespace('monitoring');
     expect(client.principal('cluster.local')).toBeUndefined();
     expect(client.podLabels).toBeUndefined();
     expect(client.toString()).toBe('namespace monitoring');
@@ -40,7 +40,7 @@ describe('MeshClient', () => {
     });
 
     test('a name or namespace is invalid', () => {
-      expect(() => MeshClient.namespace('Shop')).toThrow(/MeshClient: namespace 'Shop' is not valid/);
+      expect(() => MeshClient.allInNamespace('Shop')).toThrow(/MeshClient: namespace 'Shop' is not valid/);
       expect(() => MeshClient.serviceAccount('orders_sa', 'shop')).toThrow(/service account 'orders_sa' is not valid/);
     });
   });

@@ -104,7 +104,7 @@ describe('MeshPolicy', () => {
       const c = chart();
       const policy = new MeshPolicy(c, 'Policy', { workload: database(c) });
       policy.allowFrom(MeshClient.serviceAccount('orders', 'shop', { app: 'orders' }));
-      policy.allowFrom(MeshClient.namespace('monitoring'), [9187]);
+      policy.allowFrom(MeshClient.allInNamespace('monitoring'), [9187]);
       const manifests = synth(c);
       expect(only(manifests, 'AuthorizationPolicy').spec.rules.slice(1)).toEqual([
         { from: [{ source: { principals: ['cluster.local/ns/shop/sa/orders'] } }], to: [{ operation: { ports: ['5432'] } }] },
@@ -125,11 +125,11 @@ describe('MeshPolicy', () => {
     test('without client Services, every declared port; with clientPorts, those', () => {
       let c = chart();
       let policy = new MeshPolicy(c, 'Policy', { workload: database(c, MeshMode.sidecar(), false) });
-      policy.allowFrom(MeshClient.namespace('shop'));
+      policy.allowFrom(MeshClient.allInNamespace('shop'));
       expect(only(synth(c), 'AuthorizationPolicy').spec.rules[1].to).toEqual([{ operation: { ports: ['5432', '8008', '9187'] } }]);
       c = chart();
       policy = new MeshPolicy(c, 'Policy', { workload: database(c), clientPorts: [5432, 8008] });
-      policy.allowFrom(MeshClient.namespace('shop'));
+      policy.allowFrom(MeshClient.allInNamespace('shop'));
       expect(only(synth(c), 'AuthorizationPolicy').spec.rules[1].to).toEqual([{ operation: { ports: ['5432', '8008'] } }]);
     });
   });
@@ -191,7 +191,7 @@ describe('MeshPolicy', () => {
       expect(() => new MeshPolicy(c, 'A', { workload: db, peerPorts: [7000] })).toThrow(/peer port 7000 is not a container port of 'db'/);
       expect(() => new MeshPolicy(c, 'B', { workload: db, clientPorts: [] })).toThrow(/client ports are empty/);
       const policy = new MeshPolicy(c, 'C', { workload: db });
-      expect(() => policy.allowFrom(MeshClient.namespace('shop'), [6379])).toThrow(/client port 6379 is not a container port of 'db'/);
+      expect(() => policy.allowFrom(MeshClient.allInNamespace('shop'), [6379])).toThrow(/client port 6379 is not a container port of 'db'/);
     });
   });
 

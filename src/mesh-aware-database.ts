@@ -1,0 +1,257 @@
+import { ApiObject, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { DisruptionBudget, HeadlessStatefulService, PodAntiAffinity } from './headless-stateful-service';
+import { MeshClient } from './mesh-client';
+import { MeshMode, MeshModeKind } from './mesh-mode';
+import { MeshPolicy } from './mesh-policy';
+import { MeshService } from './mesh-service';
+import { PortMtls } from './peer-authentication';
+import { DatabaseEngine, EngineTarget, PortRole } from './presets/database-engine';
+import { resolveClusterDomain, resolveName, resolveNamespace } from './private/identity';
+import { fail } from './private/validation';
+
+/**
+ * Properties of a `MeshAwareDatabase`.
+ */
+export interface MeshAwareDatabaseProps {
+  /** The engine preset, e.g. `new PostgresPatroniEngine({ credentials })`. */
+  readonly engine: DatabaseEngine;
+
+  /**
+   * The database name: StatefulSet, Services and policies derive their names from it; pods are `<name>-<i>`.
+   * @default - the construct id, lowercased
+   */
+  readonly name?: string;
+
+  /**
+   * The namespace.
+   * @default - the chart's, else 'default'
+   */
+  readonly namespace?: string;
+
+  /**
+   * The cluster DNS domain.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+
+  /**
+   * Number of pods.
+   * @default - the engine's default (3 for most engines)
+   */
+  readonly replicas?: number;
+
+  /**
+   * The image, pinned by tag or digest (`:latest` and untagged images are refused).
+   * @default - the engine's default image; required for engines without an official image (Patroni)
+   */
+  readonly image?: string;
+
+  /**
+   * How the pods join the mesh.
+   * @default MeshMode.sidecar() (with holdApplicationUntilProxyStarts)
+   */
+  readonly meshMode?: MeshMode;
+
+  /**
+   * Storage per pod.
+   * @default - the engine's default size
+   */
+  readonly storage?: Size;
+
+  /**
+   * The storage class of the data volumes.
+   * @default - the cluster's default storage class
+   */
+  readonly storageClassName?: string;
+
+  /**
+   * Resources of the database container.
+   * @default - the engine's defaults
+   */
+  readonly resources?: kplus.ContainerResources;
+
+  /**
+   * Ports whose mTLS mode differs from STRICT (e.g. a metrics port scraped from outside the mesh); each is paired
+   * with a port-level DestinationRule `DISABLE`.
+   * @default - none
+   */
+  readonly portLevelMtls?: PortMtls[];
+
+  /**
+   * Write a NetworkPolicy admitting only peers and declared clients.
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
+
+  /**
+   * The mesh trust domain, for principals.
+   * @default 'cluster.local'
+   */
+  readonly trustDomain?: string;
+
+  /**
+   * The PodDisruptionBudget.
+   * @default DisruptionBudget.maxUnavailable(1)
+   */
+  readonly disruptionBudget?: DisruptionBudget;
+
+  /**
+   * Pod anti-affinity.
+   * @default PodAntiAffinity.PREFERRED
+   */
+  readonly podAntiAffinity?: PodAntiAffinity;
+}
+
+/**
+ * A database (or broker, or consensus store) in the mesh, correct by construction: a `HeadlessStatefulService`
+ * configured by an engine preset (ports with Istio-safe names, per-pod addresses in the engine's own variables,
+ * probes, storage, client Services, least-privilege RBAC, credentials from a referenced Secret), and a `MeshPolicy`
+ * whose mTLS modes agree end to end (PeerAuthentication, DestinationRules, AuthorizationPolicy, NetworkPolicy,
+ * Sidecar).
+ *
+ * Peers reach each other on every port; clients are admitted one by one with `allowFrom()`; everything else is
+ * denied.
+ */
+export class MeshAwareDatabase extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  /** The engine preset. */
+  public readonly engine: DatabaseEngine;
+  /** The StatefulSet, its headless Service, client Services and PodDisruptionBudget. */
+  public readonly workload: HeadlessStatefulService;
+  /** The mesh policy. */
+  public readonly policy: MeshPolicy;
+  /** The pods' own service account: their mTLS identity and, when the engine needs it, their API access. */
+  public readonly serviceAccount: kplus.ServiceAccount;
+  /** The engine's Role, when it needs the Kubernetes API. */
+  public readonly role?: ApiObject;
+  /** The database container. */
+  public readonly container: kplus.Container;
+
+  public constructor(scope: Construct, id: string, props: MeshAwareDatabaseProps) {
+    super(scope, id);
+    const engine = props.engine;
+    this.engine = engine;
+    this.name = resolveName(this, 'database name', props.name, id);
+    this.namespace = resolveNamespace(this, this, props.namespace);
+    const clusterDomain = resolveClusterDomain(this, props.clusterDomain);
+    const replicas = props.replicas ?? engine.defaultReplicas;
+    const replicasProblem = engine.replicasProblem(replicas);
+    if (replicasProblem) {
+      fail(this, `${engine.engineName}: ${replicasProblem}`);
+    }
+    const image = props.image ?? engine.defaultImage;
+    if (image === undefined) {
+      fail(this, `${engine.engineName} has no official image; pass image: '<registry>/<repository>:<version>' (pinned)`);
+    }
+    checkPinned(this, image);
+    const meshMode = props.meshMode ?? MeshMode.sidecar();
+    const setup = engine._setup({ name: this.name, namespace: this.namespace, clusterDomain, replicas });
+
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: this.name, namespace: this.namespace },
+      automountToken: false,
+    });
+    this.workload = new HeadlessStatefulService(this, 'Workload', {
+      name: this.name,
+      namespace: this.namespace,
+      clusterDomain,
+      replicas,
+      meshMode,
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: setup.needsKubernetesApi,
+      securityContext: setup.podSecurityContext,
+      podManagementPolicy: setup.podManagementPolicy,
+      podMetadata: { labels: setup.podLabels },
+      disruptionBudget: props.disruptionBudget,
+      podAntiAffinity: props.podAntiAffinity,
+      containers: [{ ...setup.container, name: setup.containerName, image, resources: props.resources ?? setup.resources }],
+      ports: engine.ports.map(p => ({ port: p.port, name: p.name, protocol: p.protocol })),
+    });
+    this.container = this.workload.statefulSet.containers[0];
+
+    if (setup.writablePaths.length > 0) {
+      // the root filesystem stays read-only; the engine writes only where it must
+      const scratch = kplus.Volume.fromEmptyDir(this, 'Scratch', 'scratch');
+      for (const path of setup.writablePaths) {
+        this.container.mount(path, scratch, { subPath: path.replace(/^\//, '').replace(/\//g, '-') });
+      }
+    }
+    this.workload.addVolumeClaim(engine.storage.claimName, {
+      mountPath: engine.storage.mountPath,
+      storage: props.storage ?? engine.storage.defaultSize,
+      storageClassName: props.storageClassName,
+    });
+
+    const target: EngineTarget = {
+      scope: this,
+      workload: this.workload,
+      container: this.container,
+      env: (variable, value) => this.container.env.addVariable(variable, kplus.EnvValue.fromValue(value)),
+      fieldEnv: (variable, field) => this.container.env.addVariable(variable, kplus.EnvValue.fromFieldRef(field)),
+      secretEnv: (variable, secret, key) => this.container.env.addVariable(variable, kplus.EnvValue.fromSecretValue({ secret, key })),
+    };
+    setup.configure(target);
+
+    if (setup.roleRules.length > 0) {
+      this.role = new kplus.k8s.KubeRole(this, 'Role', {
+        metadata: { name: this.name, namespace: this.namespace },
+        rules: setup.roleRules,
+      });
+      new kplus.k8s.KubeRoleBinding(this, 'RoleBinding', {
+        metadata: { name: this.name, namespace: this.namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: this.name },
+        subjects: [{ kind: 'ServiceAccount', name: this.serviceAccount.name, namespace: this.namespace }],
+      });
+    }
+
+    const apiServer = `default/kubernetes.default.svc.${clusterDomain}`;
+    this.policy = new MeshPolicy(this, 'Policy', {
+      workload: this.workload,
+      clientPorts: engine.clientPorts.length > 0 ? engine.clientPorts : undefined,
+      portLevelMtls: props.portLevelMtls,
+      networkPolicy: props.networkPolicy,
+      trustDomain: props.trustDomain,
+      egressHosts: meshMode.kind === MeshModeKind.SIDECAR && setup.needsKubernetesApi ? ['./*', 'istio-system/*', apiServer] : undefined,
+    });
+  }
+
+  /** The headless Service (pods resolve each other through it). */
+  public get headlessService(): MeshService {
+    return this.workload.headlessService;
+  }
+
+  /** The client Services the engine created (e.g. Patroni's leader and replicas Services). */
+  public get clientServices(): MeshService[] {
+    return this.workload.clientServices;
+  }
+
+  /** The ports clients use (the engine's CLIENT ports). */
+  public get clientPorts(): number[] {
+    return this.engine.ports.filter(p => p.role === PortRole.CLIENT).map(p => p.port);
+  }
+
+  /**
+   * Admits a client (a service account, workload or namespace, in any namespace): an AuthorizationPolicy rule by
+   * mTLS identity and a NetworkPolicy ingress rule (plus HBONE, 15008, in the mesh).
+   *
+   * @param client who may connect
+   * @param ports container ports, e.g. a metrics port for a scraper
+   * @default ports - the engine's client ports
+   */
+  public allowFrom(client: MeshClient, ports?: number[]): void {
+    this.policy.allowFrom(client, ports);
+  }
+}
+
+function checkPinned(scope: Construct, image: string): void {
+  const digest = /@sha256:[a-f0-9]{64}$/.test(image);
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.indexOf(':') + 1) : undefined;
+  if (!digest && (tag === undefined || tag === '' || tag === 'latest')) {
+    fail(scope, `image '${image}' is not pinned (${tag === 'latest' ? ':latest' : 'no tag'}): a restart could run another version of the database; `
+      + 'pin a version tag or a digest, e.g. \'registry.example.com/patroni:4.0.6\'');
+  }
+}
