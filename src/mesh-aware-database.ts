@@ -167,22 +167,35 @@ export class MeshAwareDatabase extends Construct {
       podMetadata: { labels: setup.podLabels },
       disruptionBudget: props.disruptionBudget,
       podAntiAffinity: props.podAntiAffinity,
-      containers: [{ ...setup.container, name: setup.containerName, image, resources: props.resources ?? setup.resources }],
-      ports: engine.ports.map(p => ({ port: p.port, name: p.name, protocol: p.protocol })),
+      containers: [
+        { ...setup.container, name: setup.containerName, image, resources: props.resources ?? setup.resources },
+        ...setup.extraContainers ?? [],
+      ],
     });
-    this.container = this.workload.statefulSet.containers[0];
-
-    if (setup.writablePaths.length > 0) {
-      // the root filesystem stays read-only; the engine writes only where it must
-      const scratch = kplus.Volume.fromEmptyDir(this, 'Scratch', 'scratch');
-      for (const path of setup.writablePaths) {
-        this.container.mount(path, scratch, { subPath: path.replace(/^\//, '').replace(/\//g, '-') });
+    const containers = this.workload.statefulSet.containers;
+    this.container = containers[0];
+    for (const port of engine.ports) {
+      const container = containers.find(c => c.name === (port.containerName ?? setup.containerName));
+      if (!container) {
+        fail(this, `${engine.engineName}: port ${port.port} names container '${port.containerName}', which the engine does not define`);
       }
+      this.workload.addPort({ port: port.port, name: port.name, protocol: port.protocol, container });
     }
+
+    const scratch = setup.writablePaths.length > 0 ? kplus.Volume.fromEmptyDir(this, 'Scratch', 'scratch') : undefined;
     this.workload.addVolumeClaim(engine.storage.claimName, {
       mountPath: engine.storage.mountPath,
       storage: props.storage ?? engine.storage.defaultSize,
       storageClassName: props.storageClassName,
+    });
+    containers.forEach((container, i) => {
+      // the root filesystem stays read-only; the engine writes only where it must
+      for (const path of scratch ? setup.writablePaths : []) {
+        container.mount(path, scratch!, { subPath: path.replace(/^\//, '').replace(/\//g, '-') });
+      }
+      if (i > 0) {
+        this.workload.mountVolumeClaim(engine.storage.claimName, container, engine.storage.mountPath);
+      }
     });
 
     const target: EngineTarget = {

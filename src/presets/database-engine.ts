@@ -30,6 +30,11 @@ export interface EnginePort {
   readonly protocol: AppProtocol;
   /** Who uses it. */
   readonly role: PortRole;
+  /**
+   * The container that listens on it.
+   * @default - the engine's main container
+   */
+  readonly containerName?: string;
 }
 
 /**
@@ -67,6 +72,11 @@ export interface EngineSetup {
   readonly podManagementPolicy?: kplus.PodManagementPolicy;
   /** Extra labels on the pod template (e.g. Patroni's scope label). */
   readonly podLabels?: Record<string, string>;
+  /**
+   * More long-running containers in each pod (e.g. Redis Sentinel beside Redis), with name and image; ports whose
+   * `containerName` names one of them are declared on it. They get the same scratch mounts and data volume.
+   */
+  readonly extraContainers?: kplus.ContainerProps[];
   /** Writable directories for a read-only root filesystem: one emptyDir, a sub-path each. */
   readonly writablePaths: string[];
   /** True when the pods call the Kubernetes API (they get a service account token and egress to the API server). */
