@@ -1,4 +1,5 @@
 import { App, Chart } from 'cdk8s';
+import { PatroniChart } from './patroni';
 import { SearchCacheSyncChart } from './search-cache-sync';
 import { WebChart } from './web';
 
@@ -10,5 +11,6 @@ export function buildExamples(app: App): Chart[] {
   return [
     new WebChart(app, 'web'),
     new SearchCacheSyncChart(app, 'search-cache-sync'),
+    new PatroniChart(app, 'patroni'),
   ];
 }

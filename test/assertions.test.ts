@@ -7,6 +7,7 @@ function statefulSet(containerPorts: any[], env: any[] = []) {
     metadata: { name: 'db', namespace: 'ns' },
     spec: {
       serviceName: 'db-headless',
+      selector: { matchLabels: { app: 'db' } },
       template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', ports: containerPorts, env }] } },
     },
   };

@@ -73,6 +73,9 @@ function selects(selector: Record<string, string> | undefined, labels: Record<st
  * - pods outside the mesh (label `sidecar.istio.io/inject: "false"` and not ambient): no STRICT policy, clients DISABLE;
  * - a server-side DISABLE or PERMISSIVE (port- or workload-level): clients DISABLE on that port (istio#39439);
  * - a server-side STRICT: clients never DISABLE.
+ * A Service is matched to the workload whose own selector it narrows (a Service selecting `role: replica`, a label
+ * set at run time, still selects a subset of that workload's pods). Services without a selector (endpoints written by
+ * someone else) cannot be checked statically and are skipped.
  * Returns the number of (Service, port) pairs checked, so tests can assert it is not zero.
  */
 export function expectMtlsAgreement(manifests: any[]): number {
@@ -80,7 +83,7 @@ export function expectMtlsAgreement(manifests: any[]): number {
   const workloads = manifests.filter(m => m.kind === 'StatefulSet' || m.kind === 'Deployment');
   for (const svc of manifests.filter(m => m.kind === 'Service' && m.spec.selector)) {
     const ns = svc.metadata.namespace;
-    const pods = workloads.find(w => w.metadata.namespace === ns && selects(svc.spec.selector, w.spec.template.metadata.labels));
+    const pods = workloads.find(w => w.metadata.namespace === ns && selects(w.spec.selector.matchLabels, svc.spec.selector));
     if (!pods) {
       continue;
     }
