@@ -12,7 +12,7 @@
 import { performance } from 'perf_hooks';
 import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AppProtocol, HeadlessStatefulService } from '../src';
+import { AppProtocol, HeadlessStatefulService, MeshAwareDatabase, MeshClient, PostgresPatroniEngine } from '../src';
 
 const NAMESPACE = 'bench';
 const IMAGE = 'registry.example.com/postgres:16.4';
@@ -115,6 +115,35 @@ export function raw(n: number): Chart {
   return chart;
 }
 
+/** N MeshAwareDatabases (Patroni, 3 pods, sidecar mode, one admitted client): 16 objects each, full policy set. */
+export function databases(n: number): Chart {
+  const chart = new Chart(new App(), 'bench', { namespace: NAMESPACE });
+  const credentials = kplus.Secret.fromSecretName(chart, 'Credentials', 'pg-credentials');
+  const client = MeshClient.serviceAccount('orders', 'shop');
+  for (let i = 0; i < n; i++) {
+    const db = new MeshAwareDatabase(chart, `Pg${i}`, {
+      name: `pg-${i}`,
+      image: 'registry.example.com/patroni:4.0.6',
+      engine: new PostgresPatroniEngine({ credentials }),
+    });
+    db.allowFrom(client);
+  }
+  return chart;
+}
+
+/**
+ * The same manifests as `databases(n)`, as raw ApiObjects. The literal objects are prepared before timing starts
+ * (as if written by hand), so the baseline measures only what cdk8s itself costs for them.
+ */
+export function rawFrom(manifests: any[]): (n: number) => Chart {
+  const literals = manifests.map(m => JSON.parse(JSON.stringify(m)));
+  return () => {
+    const chart = new Chart(new App(), 'bench', { namespace: NAMESPACE });
+    literals.forEach((m, i) => new ApiObject(chart, `o${i}`, m));
+    return chart;
+  };
+}
+
 /** Equivalent objects from plain cdk8s-plus: what a hand-written cdk8s-plus app builds (not byte-identical). */
 export function plainKplus(n: number): Chart {
   const chart = new Chart(new App(), 'bench', { namespace: NAMESPACE });
@@ -202,27 +231,44 @@ export function measure(builders: Array<(n: number) => Chart>, n: number, runs: 
 
 const total = (t: Timing) => t.construct + t.synth + t.yaml;
 
+function report(title: string, rows: Array<[string, Timing]>): void {
+  const ms = (v: number) => `${v.toFixed(1).padStart(9)}`;
+  const x = (a: number, b: number) => `${(a / b).toFixed(2).padStart(8)}x`;
+  console.log(title);
+  console.log('                                 construct     synth      yaml     total  (ms)');
+  for (const [label, t] of rows) {
+    console.log(`  ${label.padEnd(29)}${ms(t.construct)} ${ms(t.synth)} ${ms(t.yaml)} ${ms(total(t))}`);
+  }
+  const [base, ...others] = rows;
+  for (const [label, t] of others) {
+    console.log(`  ${`${label} / ${base[0]}`.padEnd(45).slice(0, 45)}${x(t.synth + t.construct, base[1].synth + base[1].construct)} `
+      + `${x(t.yaml, base[1].yaml)} ${x(total(t), total(base[1]))}`);
+  }
+}
+
 function main() {
   const n = arg('n', 1000);
   const runs = arg('runs', 7);
+  const env = `median of ${runs} rounds, node ${process.version}${(global as any).gc ? ', GC between phases' : ''}`;
 
   const ours = constructs(n).toJson();
   if (comparable(ours) !== comparable(raw(n).toJson())) {
     throw new Error('bench: the raw ApiObjects do not produce the same manifests as the constructs; fix raw() before comparing times');
   }
-
   const [base, kplusBase, lib] = measure([raw, plainKplus, constructs], n, runs);
-  const ms = (v: number) => `${v.toFixed(1).padStart(9)}`;
-  const x = (a: number, b: number) => `${(a / b).toFixed(2).padStart(8)}x`;
-  console.log(`HeadlessStatefulService x ${n}: ${ours.length} objects (identical to the raw baseline); median of ${runs} rounds, node ${process.version}`
-    + `${(global as any).gc ? ', GC between phases' : ''}`);
-  console.log('                                 construct     synth      yaml     total  (ms)');
-  for (const [label, t] of [['raw ApiObjects (baseline)', base], ['plain cdk8s-plus (floor)', kplusBase], ['HeadlessStatefulService', lib]] as const) {
-    console.log(`  ${label.padEnd(29)}${ms(t.construct)} ${ms(t.synth)} ${ms(t.yaml)} ${ms(total(t))}`);
+  report(`HeadlessStatefulService x ${n}: ${ours.length} objects (identical to the raw baseline); ${env}`,
+    [['raw ApiObjects', base], ['plain cdk8s-plus (floor)', kplusBase], ['HeadlessStatefulService', lib]]);
+  console.log('  target: HeadlessStatefulService <= 1.25x raw ApiObjects (total)\n');
+
+  const dbs = databases(n).toJson();
+  const rawDatabases = rawFrom(dbs);
+  if (comparable(dbs) !== comparable(rawDatabases(n).toJson())) {
+    throw new Error('bench: raw database manifests differ from the constructs');
   }
-  console.log(`  ratio vs raw ApiObjects                      ${x(lib.synth + lib.construct, base.synth + base.construct)} ${x(lib.yaml, base.yaml)} ${x(total(lib), total(base))}  (target <= 1.25x total)`);
-  console.log(`  ratio vs plain cdk8s-plus                    ${x(lib.synth + lib.construct, kplusBase.synth + kplusBase.construct)} ${x(lib.yaml, kplusBase.yaml)} ${x(total(lib), total(kplusBase))}`);
-  console.log(`  plain cdk8s-plus vs raw ApiObjects           ${x(kplusBase.synth + kplusBase.construct, base.synth + base.construct)} ${x(kplusBase.yaml, base.yaml)} ${x(total(kplusBase), total(base))}`);
+  const [dbBase, dbLib] = measure([rawDatabases, databases], n, runs);
+  report(`MeshAwareDatabase (Patroni, 3 pods, full policy set) x ${n}: ${dbs.length} objects (identical); ${env}`,
+    [['raw ApiObjects', dbBase], ['MeshAwareDatabase', dbLib]]);
+  console.log('  target: MeshAwareDatabase <= 1.25x raw ApiObjects (total)');
 }
 
 if (require.main === module) {
