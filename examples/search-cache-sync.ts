@@ -5,14 +5,15 @@
  * applies) and receives invalidations from its siblings on 9090, addressed pod by pod through the headless
  * Service. Every port is declared and named, so Istio matches the pod-to-pod traffic (mTLS, policy,
  * telemetry) instead of passing it through. The pod learns the headless Service, its own stable name and
- * its siblings' addresses from its environment.
+ * its siblings' addresses from its environment. A MeshPolicy keeps mTLS STRICT between siblings and admits the
+ * `frontend` namespace on the API port only.
  *
  *   cdk8s synth --app 'ts-node --project test/tsconfig.json examples/search-cache-sync.ts'
  */
 import { App, Chart, ChartProps, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { AppProtocol, HeadlessStatefulService } from '../src';
+import { AppProtocol, HeadlessStatefulService, MeshClient, MeshMode, MeshPolicy } from '../src';
 import { injectedNamespace } from './support';
 
 const SEARCH_IMAGE = 'ghcr.io/example/search-api:1.4.2'; // illustrative application image
@@ -22,6 +23,7 @@ const METRICS_PORT = 9102;
 
 export class SearchCacheSyncChart extends Chart {
   public readonly search: HeadlessStatefulService;
+  public readonly policy: MeshPolicy;
 
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'search', ...props });
@@ -31,6 +33,8 @@ export class SearchCacheSyncChart extends Chart {
     this.search = new HeadlessStatefulService(this, 'Search', {
       name: 'search',
       replicas: 3,
+      meshMode: MeshMode.sidecar(),
+      serviceAccount: new kplus.ServiceAccount(this, 'Account', { metadata: { name: 'search' } }),
       // siblings do not depend on each other to start: create and replace pods in parallel
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
       containers: [{
@@ -63,6 +67,10 @@ export class SearchCacheSyncChart extends Chart {
 
     // clients query through a ClusterIP Service: load balanced, unlike the headless one
     this.search.addClientService('Api', { ports: [API_PORT] });
+
+    // siblings talk over mTLS on every port; the frontend may query the API, nothing else gets in
+    this.policy = new MeshPolicy(this, 'Policy', { workload: this.search });
+    this.policy.allowFrom(MeshClient.allInNamespace('frontend'), [API_PORT]);
   }
 }
 

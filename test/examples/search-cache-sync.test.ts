@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import { SearchCacheSyncChart } from '../../examples/search-cache-sync';
-import { expectEveryPortDeclaredAndNamed, expectPodAddressesResolve } from '../support/assertions';
-import { only, synth } from '../support/manifests';
+import { expectEveryPortDeclaredAndNamed, expectMtlsAgreement, expectPodAddressesResolve } from '../support/assertions';
+import { all, only, synth } from '../support/manifests';
 
 describe('example: search-cache-sync', () => {
   const chart = new SearchCacheSyncChart(new App(), 'search-cache-sync');
@@ -41,5 +41,15 @@ describe('example: search-cache-sync', () => {
 
   test('siblings start in parallel', () => {
     expect(only(manifests, 'StatefulSet', 'search').spec.podManagementPolicy).toBe('Parallel');
+  });
+
+  test('siblings use mTLS on every port and only the frontend namespace reaches the API', () => {
+    expect(only(manifests, 'PeerAuthentication', 'search').spec.mtls.mode).toBe('STRICT');
+    expect(all(manifests, 'DestinationRule').map(r => r.spec.trafficPolicy.tls.mode)).toEqual(['ISTIO_MUTUAL', 'ISTIO_MUTUAL']);
+    expect(expectMtlsAgreement(manifests)).toBe(4);
+    expect(only(manifests, 'AuthorizationPolicy', 'search').spec.rules).toEqual([
+      { from: [{ source: { principals: ['cluster.local/ns/search/sa/search'] } }], to: [{ operation: { ports: ['8080', '9090', '9102'] } }] },
+      { from: [{ source: { namespaces: ['frontend'] } }], to: [{ operation: { ports: ['8080'] } }] },
+    ]);
   });
 });
