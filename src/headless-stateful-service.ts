@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { MeshPort, MeshPortOptions } from './mesh-port';
 import { MeshService } from './mesh-service';
+import { forwardEnvReferences } from './private/env';
 import { checkStatefulSetName, NAME_LABEL, resolveClusterDomain, resolveName, resolveNamespace } from './private/identity';
 import { POD_NAME_VAR, PodIdentity } from './private/pod-identity';
 import { resolveMeshPort } from './private/ports';
@@ -601,28 +602,12 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
   }
 }
 
-/**
- * `$(VAR)` in an env value is expanded only when VAR is defined earlier in the same container; a reference to a
- * later variable stays literal text.
- */
+/** `$(VAR)` references to variables defined later in the container, which Kubernetes leaves as literal text. */
 function envOrderProblems(container: kplus.Container): string[] {
-  const names = Object.keys(container.env.variables);
-  const problems: string[] = [];
-  names.forEach((name, index) => {
-    const value = container.env.variables[name].value ?? '';
-    for (const match of value.matchAll(/(\$*)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
-      if (match[1].length % 2 === 1) {
-        continue; // $$(VAR) is an escaped, literal $(VAR)
-      }
-      const referenced = match[2];
-      const definedAt = names.indexOf(referenced);
-      if (definedAt > index) {
-        problems.push(`container '${container.name}' env ${name} uses $(${referenced}) but ${referenced} is defined after it, so Kubernetes keeps the literal text; `
-          + `define ${referenced} first`);
-      }
-    }
-  });
-  return problems;
+  const vars = Object.entries(container.env.variables).map(([name, v]) => ({ name, value: v.value }));
+  return forwardEnvReferences(vars).map(({ variable, referenced }) =>
+    `container '${container.name}' env ${variable} uses $(${referenced}) but ${referenced} is defined after it, so Kubernetes keeps the literal text; `
+    + `define ${referenced} first`);
 }
 
 /**
