@@ -26,8 +26,9 @@ const project = new cdk.JsiiProject({
     'kubernetes-models@^5.1.0',
     '@kubernetes-models/istio@^3.0.1',
     'synckit@^0.11',
-    'yaml@^2',
   ],
+  // YAML parsing for the `lint` command and the mesh config; bundled, as jsii requires of runtime dependencies
+  bundledDeps: ['yaml@^2'],
 
   // one TypeScript program for linting: src, test, examples, scripts, bench (see tsconfigDev below)
   eslintOptions: { dirs: ['src'], projectService: false, tsconfigPath: './test/tsconfig.json' },

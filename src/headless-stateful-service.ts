@@ -1,6 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
+import { MeshAnalysis } from './analysis/synth';
 import { MeshPort, MeshPortOptions } from './mesh-port';
 import { MeshService } from './mesh-service';
 import { forwardEnvReferences } from './private/env';
@@ -286,6 +287,7 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
 
   public constructor(scope: Construct, id: string, props: HeadlessStatefulServiceProps = {}) {
     super(scope, id);
+    MeshAnalysis.enable(this);
     this.name = resolveName(this, 'StatefulSet name', props.name ?? props.metadata?.name, id);
     checkStatefulSetName(this, this.name);
     this.namespace = resolveNamespace(this, this, props.namespace ?? props.metadata?.namespace);
