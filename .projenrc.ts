@@ -98,8 +98,18 @@ project.addTask('synth:helm', {
 
 project.addTask('bench', {
   description: 'Benchmark the constructs against raw ApiObjects building the same manifests (ratios, same process)',
-  exec: 'ts-node --project test/tsconfig.json bench/bench.ts',
+  exec: 'node --expose-gc -r ts-node/register bench/bench.ts',
+  env: { TS_NODE_PROJECT: 'test/tsconfig.json', TS_NODE_TRANSPILE_ONLY: 'true' },
   receiveArgs: true,
+});
+
+// The jsii language targets, declared without publishTo* (packaging them needs toolchains and registries this
+// project's CI does not have); pacmak:check generates their code to prove the API translates.
+project.package.file.addOverride('jsii.targets', {
+  python: { distName: 'cdk8s-stateful-mesh', module: 'cdk8s_stateful_mesh' },
+  java: { package: 'io.github.cdk8s_stateful_mesh', maven: { groupId: 'io.github.cdk8s-stateful-mesh', artifactId: 'cdk8s-stateful-mesh' } },
+  go: { moduleName: 'github.com/cdk8s-stateful-mesh/cdk8s-stateful-mesh-go' },
+  dotnet: { namespace: 'Cdk8sStatefulMesh', packageId: 'Cdk8sStatefulMesh' },
 });
 
 // Prove the public API translates to every jsii language: generate (not build) the bindings.
@@ -108,5 +118,10 @@ const pacmakCheck = project.addTask('pacmak:check', {
   exec: 'jsii-pacmak --code-only --targets python,java,go,dotnet --outdir .pacmak --force',
 });
 project.postCompileTask.spawn(pacmakCheck);
+
+// `cdk8s-stateful-mesh lint`: the mesh analyzer for any manifests (Helm, kustomize, hand-written YAML).
+project.addBins({ 'cdk8s-stateful-mesh': 'lib/analysis/cli.js' });
+// The analyzer at 1k to 10k objects (linear growth), and the compiled CLI end to end on 10k objects.
+project.tasks.tryFind('bench')?.exec('ts-node --project test/tsconfig.json bench/lint.ts');
 
 project.synth();
