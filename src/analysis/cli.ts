@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import { MeshAnalyzer } from './analyzer';
 import { AnalyzeOptions, Severity } from './finding';
-import { InputError, parseManifests, SourceObject } from './load';
+import { InputError, parseManifestsInParallel, SourceObject } from './load';
 import { formatJson, formatSarif, formatText, LintResult } from './report';
 
 /** What the command reads from and writes to; `main()` takes it so tests run in process. */
 export interface CliIo {
+  /** How many threads may parse a large YAML stream. */
+  readonly threads: number;
   readStdin(): string;
   readFile(file: string): string;
   /** The entries of a folder, or undefined when `file` is not a folder. */
@@ -54,7 +57,7 @@ class UsageError extends Error {}
 /**
  * Runs the command line (`argv` without `node` and the script) and returns the exit code.
  */
-export function main(argv: ReadonlyArray<string>, io: CliIo = processIo()): number {
+export async function main(argv: ReadonlyArray<string>, io: CliIo = processIo()): Promise<number> {
   try {
     if (argv.length === 0) {
       throw new UsageError('no command');
@@ -76,7 +79,7 @@ export function main(argv: ReadonlyArray<string>, io: CliIo = processIo()): numb
     for (const input of args.inputs) {
       for (const file of expand(input, io)) {
         files++;
-        sources.push(...parseManifests(file, file === '<stdin>' ? io.readStdin() : io.readFile(file)));
+        sources.push(...await parseManifestsInParallel(file, file === '<stdin>' ? io.readStdin() : io.readFile(file), io.threads));
       }
     }
     if (sources.length === 0) {
@@ -209,9 +212,12 @@ export function processIo(): CliIo {
     exists: file => fs.existsSync(file),
     stdout: text => process.stdout.write(text),
     stderr: text => process.stderr.write(text),
+    threads: typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length,
   };
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  void main(process.argv.slice(2)).then(code => {
+    process.exitCode = code;
+  });
 }

@@ -333,7 +333,12 @@ export class Inventory {
       }
     }
     return {
-      object, podLabels, podAnnotations, podSpec, containers, ports,
+      object,
+      podLabels,
+      podAnnotations,
+      podSpec,
+      containers,
+      ports,
       templatePath: def.template,
       mesh: this.meshState(object.namespace, podLabels, podAnnotations, podSpec),
     };

@@ -1,4 +1,7 @@
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { existsSync } from 'fs';
+import { join } from 'path';
+import { Worker } from 'worker_threads';
+import { LineCounter, parseDocument } from 'yaml';
 
 /** A manifest read from a file, with where it came from. */
 export interface SourceObject {
@@ -28,9 +31,76 @@ export class InputError extends Error {
  * @throws InputError on a syntax error, or a document that is not an object with `apiVersion` and `kind`
  */
 export function parseManifests(file: string, text: string): SourceObject[] {
+  return isJson(file, text) ? parseJson(file, text) : parseYaml(file, text);
+}
+
+/** Below this size a stream is parsed on the calling thread: starting a worker costs more than it saves. */
+const PARALLEL_MIN_CHARS = 1024 * 1024;
+/** The compiled worker; absent when running from TypeScript sources (tests), which then parse on one thread. */
+const WORKER_SCRIPT = join(__dirname, 'parse-worker.js');
+
+/** What the worker posts back: the objects of its share, or the first InputError's message. */
+export type WorkerResult = { readonly objects: SourceObject[] } | { readonly error: string };
+
+/**
+ * `parseManifests()`, with a large YAML stream parsed on up to `threads` threads (this one and workers), each taking a
+ * contiguous share of the documents. The result, and the first error reported, are the same as on one thread.
+ */
+export async function parseManifestsInParallel(file: string, text: string, threads: number): Promise<SourceObject[]> {
+  const json = isJson(file, text);
+  if (json || threads < 2 || text.length < PARALLEL_MIN_CHARS || !existsSync(WORKER_SCRIPT)) {
+    return parseManifests(file, text);
+  }
+  const shares = share(splitDocuments(text), Math.min(threads, Math.ceil(text.length / PARALLEL_MIN_CHARS)));
+  const workers = shares.slice(1).map(documents => new Promise<WorkerResult>((resolve, reject) => {
+    const worker = new Worker(WORKER_SCRIPT, { workerData: { file, documents } });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  }));
+  let results: WorkerResult[];
+  try {
+    const own: WorkerResult = (() => {
+      try {
+        return { objects: parseDocuments(file, shares[0]) };
+      } catch (e) {
+        if (e instanceof InputError) {
+          return { error: e.message };
+        }
+        throw e;
+      }
+    })();
+    results = [own, ...await Promise.all(workers)];
+  } finally {
+    await Promise.allSettled(workers);
+  }
+  const found: SourceObject[] = [];
+  for (const result of results) {
+    if ('error' in result) {
+      throw new InputError(result.error); // shares are in document order: this is the first bad document
+    }
+    found.push(...result.objects);
+  }
+  return found;
+}
+
+/** Contiguous shares of about the same amount of text. */
+function share(documents: DocumentText[], count: number): DocumentText[][] {
+  const total = documents.reduce((n, d) => n + d.text.length, 0);
+  const shares: DocumentText[][] = [[]];
+  let size = 0;
+  for (const doc of documents) {
+    if (size >= (total / count) * shares.length && shares.length < count) {
+      shares.push([]);
+    }
+    shares[shares.length - 1].push(doc);
+    size += doc.text.length;
+  }
+  return shares;
+}
+
+function isJson(file: string, text: string): boolean {
   const trimmed = text.trimStart();
-  const json = file.toLowerCase().endsWith('.json') || trimmed.startsWith('{') || trimmed.startsWith('[');
-  return json ? parseJson(file, text) : parseYaml(file, text);
+  return file.toLowerCase().endsWith('.json') || trimmed.startsWith('{') || trimmed.startsWith('[');
 }
 
 function parseJson(file: string, text: string): SourceObject[] {
@@ -45,26 +115,81 @@ function parseJson(file: string, text: string): SourceObject[] {
 }
 
 function parseYaml(file: string, text: string): SourceObject[] {
-  const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  return parseDocuments(file, splitDocuments(text));
+}
+
+/** A YAML document of a stream: its text from its `---` marker (if any) to the next one. */
+export interface DocumentText {
+  /** 1-based, in the order of the stream. */
+  readonly document: number;
+  /** The line of the stream the text starts on (1-based). */
+  readonly startLine: number;
+  readonly text: string;
+}
+
+/**
+ * Splits a YAML stream at its `---` document markers (a marker at column 0 is forbidden inside content, so the split is
+ * exact). Text before the first marker is a document only when it holds more than comments and blank lines.
+ */
+export function splitDocuments(text: string): DocumentText[] {
+  const parts: Array<{ readonly startLine: number; readonly text: string }> = [];
+  const marker = /^---(?:[ \t].*)?\r?$/gm;
+  let start = 0;
+  let startLine = 1;
+  let line = 1;
+  let scanned = 0;
+  for (let m = marker.exec(text); m !== null; m = marker.exec(text)) {
+    if (m.index === 0) {
+      continue;
+    }
+    line += countLines(text, scanned, m.index);
+    scanned = m.index;
+    parts.push({ startLine, text: text.slice(start, m.index) });
+    start = m.index;
+    startLine = line;
+  }
+  parts.push({ startLine, text: text.slice(start) });
+  const kept = parts[0].text.startsWith('---') || hasContent(parts[0].text) ? parts : parts.slice(1);
+  return kept.map((p, i) => ({ document: i + 1, startLine: p.startLine, text: p.text }));
+}
+
+/**
+ * Parses documents of a stream (all of them, or a contiguous share for one thread).
+ *
+ * @throws InputError for the first document that is not valid YAML or not a Kubernetes object
+ */
+export function parseDocuments(file: string, documents: ReadonlyArray<DocumentText>): SourceObject[] {
   const found: SourceObject[] = [];
-  documents.forEach((doc, i) => {
-    const number = i + 1;
+  for (const { document, startLine, text } of documents) {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter, prettyErrors: false });
     const error = doc.errors[0];
     if (error) {
-      const at = error.pos ? lineCounter.linePos(error.pos[0]).line : undefined;
-      throw new InputError(`${file}#${number}: YAML syntax error${at ? ` at line ${at}` : ''}: ${firstLine(error.message)}`);
+      const at = error.pos ? startLine + lineCounter.linePos(error.pos[0]).line - 1 : undefined;
+      throw new InputError(`${file}#${document}: YAML syntax error${at ? ` at line ${at}` : ''}: ${firstLine(error.message)}`);
     }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
     } catch (e) {
-      throw new InputError(`${file}#${number}: cannot read the document: ${firstLine((e as Error).message)}`);
+      throw new InputError(`${file}#${document}: cannot read the document: ${firstLine((e as Error).message)}`);
     }
-    const start = doc.contents?.range?.[0] ?? doc.range[0];
-    found.push(...objectsOf(file, number, lineCounter.linePos(start).line, value));
-  });
+    const contentStart = doc.contents?.range?.[0] ?? 0;
+    found.push(...objectsOf(file, document, startLine + lineCounter.linePos(contentStart).line - 1, value));
+  }
   return found;
+}
+
+function countLines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) {
+    n++;
+  }
+  return n;
+}
+
+function hasContent(text: string): boolean {
+  return text.split('\n').some(l => l.trim() !== '' && !l.trimStart().startsWith('#') && !l.startsWith('%'));
 }
 
 function objectsOf(file: string, document: number, line: number | undefined, value: unknown): SourceObject[] {

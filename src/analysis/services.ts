@@ -1,8 +1,8 @@
-import { ISTIO_RESERVED_PORTS, portNumberProblem } from '../private/validation';
 import { Severity } from './finding';
 import { Inventory, isIstioControlPlane, isIstioManaged, K8sObject, ServiceInfo, ServicePortInfo, Workload } from './inventory';
 import { describeDeclaration, istioProtocol, serverFirstProtocol, suggestPortName } from './protocol';
 import { defineRule, quoteList, Rule } from './rule';
+import { ISTIO_RESERVED_PORTS, portNumberProblem } from '../private/validation';
 
 /** Namespaces `istioctl analyze` never reports on (inject.IgnoredNamespaces). */
 const SYSTEM_NAMESPACES: ReadonlyArray<string> = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'];

@@ -1,8 +1,8 @@
-import { forwardEnvReferences } from '../private/env';
-import { ISTIO_PROXY_UID, MAX_STATEFUL_SET_NAME } from '../private/validation';
 import { Severity } from './finding';
 import { asArray, Inventory, isIstioControlPlane, isObject, ServiceInfo, Workload } from './inventory';
 import { defineRule, Rule } from './rule';
+import { forwardEnvReferences } from '../private/env';
+import { ISTIO_PROXY_UID, MAX_STATEFUL_SET_NAME } from '../private/validation';
 
 /** Containers Istio injects itself; the validation init container runs as the proxy UID on purpose. */
 const ISTIO_CONTAINERS: ReadonlyArray<string> = ['istio-proxy', 'istio-init', 'istio-validation', 'istio-operator'];
