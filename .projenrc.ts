@@ -122,6 +122,6 @@ project.postCompileTask.spawn(pacmakCheck);
 // `cdk8s-stateful-mesh lint`: the mesh analyzer for any manifests (Helm, kustomize, hand-written YAML).
 project.addBins({ 'cdk8s-stateful-mesh': 'lib/analysis/cli.js' });
 // The analyzer at 1k to 10k objects (linear growth), and the compiled CLI end to end on 10k objects.
-project.tasks.tryFind('bench')?.exec('ts-node --project test/tsconfig.json bench/lint.ts');
+project.tasks.tryFind('bench')?.exec('node --expose-gc -r ts-node/register bench/lint.ts');
 
 project.synth();
