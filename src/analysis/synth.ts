@@ -31,6 +31,23 @@ interface ChartState {
   readonly printed: Set<string>;
 }
 
+/**
+ * Per app: the analysed charts, and the app-wide objects of the current validation pass. cdk8s validates the whole app
+ * once per synthesised chart; every chart's validation of one pass reads the same objects, so they are serialised once
+ * per pass: the app's own validation (the first of each pass) opens it, the last chart's closes it.
+ */
+interface AppState {
+  readonly charts: Set<Chart>;
+  pass?: { remaining: number; objects?: AppObjects };
+}
+
+interface AppObjects {
+  readonly apiObjects: ApiObject[];
+  readonly manifests: any[];
+  /** Findings of the whole app, by the options they were analysed with. */
+  readonly findings: Map<string, Finding[]>;
+}
+
 interface ConstructSuppression {
   readonly code: string;
   readonly reason: string;
@@ -39,6 +56,7 @@ interface ConstructSuppression {
 // Symbol.for: state survives several copies of the library in one process (jsii bundles one per consumer).
 const STATE = Symbol.for('cdk8s-stateful-mesh.MeshAnalysis.state');
 const SUPPRESSIONS = Symbol.for('cdk8s-stateful-mesh.MeshAnalysis.suppressions');
+const APP_STATE = Symbol.for('cdk8s-stateful-mesh.MeshAnalysis.app');
 
 /**
  * The mesh analyzer at synth time.
@@ -66,7 +84,9 @@ export class MeshAnalysis {
     }
     const state: ChartState = { options: options ?? {}, printed: new Set() };
     Object.defineProperty(chart, STATE, { value: state, enumerable: false });
-    chart.node.addValidation({ validate: () => validate(chart, state) });
+    const app = appState(chart);
+    app.charts.add(chart);
+    chart.node.addValidation({ validate: () => validate(chart, state, app) });
   }
 
   /**
@@ -102,7 +122,24 @@ export class MeshAnalysis {
   private constructor() {}
 }
 
-function analyzeChart(chart: Chart, options: MeshAnalysisOptions): Finding[] {
+function appState(chart: Chart): AppState {
+  const root = chart.node.root;
+  const holder = root as unknown as { [APP_STATE]?: AppState };
+  if (!holder[APP_STATE]) {
+    const state: AppState = { charts: new Set() };
+    Object.defineProperty(root, APP_STATE, { value: state, enumerable: false });
+    root.node.addValidation({
+      validate: () => {
+        state.pass = { remaining: state.charts.size };
+        return [];
+      },
+    });
+  }
+  return holder[APP_STATE]!;
+}
+
+/** Every ApiObject of the app, serialised (objects that cannot be are left to the synth to report). */
+function appObjects(chart: Chart): AppObjects {
   const apiObjects: ApiObject[] = [];
   const manifests: any[] = [];
   for (const construct of chart.node.root.node.findAll()) {
@@ -116,7 +153,15 @@ function analyzeChart(chart: Chart, options: MeshAnalysisOptions): Finding[] {
       // the synth reports an object that cannot be serialised; the analysis goes on without it
     }
   }
-  return MeshAnalyzer.analyze(manifests, { ...options })
+  return { apiObjects, manifests, findings: new Map() };
+}
+
+function analyzeChart(chart: Chart, options: MeshAnalysisOptions, objects: AppObjects = appObjects(chart)): Finding[] {
+  const { apiObjects, manifests } = objects;
+  const key = JSON.stringify(options);
+  const all = objects.findings.get(key) ?? MeshAnalyzer.analyze(manifests, { ...options });
+  objects.findings.set(key, all);
+  return all
     .filter(f => Chart.of(apiObjects[f.objectIndex]) === chart)
     .map(f => {
       const apiObject = apiObjects[f.objectIndex];
@@ -135,9 +180,23 @@ function constructSuppression(apiObject: ApiObject, code: string): string | unde
   return undefined;
 }
 
-function validate(chart: Chart, state: ChartState): string[] {
+/** The app's objects for this validation pass: serialised by the first chart of the pass, reused by the others. */
+function passObjects(chart: Chart, app: AppState): AppObjects {
+  const pass = app.pass;
+  if (!pass || pass.remaining <= 0) {
+    return appObjects(chart); // validated outside an app-wide pass
+  }
+  pass.objects = pass.objects ?? appObjects(chart);
+  const objects = pass.objects;
+  if (--pass.remaining === 0) {
+    app.pass = undefined;
+  }
+  return objects;
+}
+
+function validate(chart: Chart, state: ChartState, app: AppState): string[] {
   const errors: string[] = [];
-  for (const f of analyzeChart(chart, state.options)) {
+  for (const f of analyzeChart(chart, state.options, passObjects(chart, app))) {
     const where = `${f.constructPath}: ${f.code}`;
     if (f.suppressedReason !== undefined) {
       printOnce(state, `[cdk8s-stateful-mesh] suppressed ${where} ${f.origin} (reason: ${f.suppressedReason})`);

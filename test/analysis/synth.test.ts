@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Testing } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppProtocol, HeadlessStatefulService, MeshAnalysis, MeshService } from '../../src';
 import { chart } from '../support/manifests';
@@ -63,6 +63,25 @@ describe('MeshAnalysis at synth', () => {
     Testing.synth(c);
     const lines = stderr.mock.calls.map(call => call[0]);
     expect(lines).toEqual([expect.stringMatching(/^\[cdk8s-stateful-mesh\] warning test\/Raw: SM102 Service db\/raw: port 8080 has no Istio protocol/)]);
+  });
+
+  test('a change between two synths is seen: the objects are serialised once per validation pass, not cached beyond it', () => {
+    const { chart: c } = brokenChart();
+    expect(() => Testing.synth(c)).toThrow(/SM101/);
+    const peers = c.node.findChild('Legacy').node.findChild('Peers') as ApiObject;
+    peers.addJsonPatch(JsonPatch.add('/spec/ports', [{ name: 'tcp-postgresql', port: 5432, appProtocol: 'tcp' }]));
+    expect(() => Testing.synth(c)).not.toThrow();
+  });
+
+  test('an app of several analysed charts synthesises, each chart reporting its own errors', () => {
+    const app = Testing.app();
+    for (const name of ['a', 'b', 'c']) {
+      const c = new Chart(app, name, { namespace: name });
+      new HeadlessStatefulService(c, 'Db', { containers: [{ name: 'db', image: IMAGE }], ports: [{ port: 5432 }] });
+    }
+    expect(app.synthYaml()).toContain('kind: StatefulSet');
+    new ApiObject(app.node.findChild('b'), 'Raw', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'raw', namespace: 'b' }, spec: { clusterIP: 'None', selector: { a: 'b' } } });
+    expect(() => app.synthYaml()).toThrow(/\[b\] b\/Raw: SM101/);
   });
 
   test('charts without the constructs are not analysed unless enabled', () => {
