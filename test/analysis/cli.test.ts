@@ -1,3 +1,5 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { CliIo, main } from '../../src/analysis/cli';
 
@@ -177,5 +179,15 @@ describe('cdk8s-stateful-mesh lint', () => {
     const help = memoryIo({});
     expect(await main(['lint', '--help'], help)).toBe(0);
     expect(help.out).toMatch(/^usage: cdk8s-stateful-mesh lint \[paths\.\.\|-\] \[options\]/);
+  });
+
+  // One run of the compiled bin, as npm installs it (lib/ exists after `npx projen compile`; `npx projen build` compiles first).
+  const CLI = path.join(__dirname, '..', '..', 'lib', 'analysis', 'cli.js');
+  (fs.existsSync(CLI) ? test : test.skip)('the compiled bin reads stdin, exits with the code, and prints no stack trace for garbage', () => {
+    expect(fs.readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const bad = spawnSync(process.execPath, [CLI, 'lint', '-'], { input: BAD_SERVICE, encoding: 'utf8' });
+    expect([bad.status, bad.stdout.split('\n')[0]]).toEqual([1, expect.stringMatching(/^error SM101 <stdin>#1 /)]);
+    const garbage = spawnSync(process.execPath, [CLI, 'lint', '-'], { input: 'a: [1\n', encoding: 'utf8' });
+    expect([garbage.status, garbage.stderr]).toEqual([2, expect.stringMatching(/^cdk8s-stateful-mesh: <stdin>#1: YAML syntax error at line \d+: [^\n]+\n$/)]);
   });
 });
