@@ -1,5 +1,6 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { MeshAnalysis } from './analysis/synth';
 import * as istio from './imports/security.istio.io';
 import { MeshClient } from './mesh-client';
 import { MeshModeKind } from './mesh-mode';
@@ -72,6 +73,7 @@ export class AuthorizationPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: AuthorizationPolicyProps = {}) {
     super(scope, id);
+    MeshAnalysis.enable(this);
     this.workload = props.workload;
     this.name = resolveName(this, 'AuthorizationPolicy name', props.name ?? props.workload?.name, id);
     this.namespace = resolveNamespace(this, this, props.namespace ?? props.workload?.namespace);

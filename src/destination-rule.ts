@@ -1,5 +1,6 @@
-import { Duration, Lazy } from 'cdk8s';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { MeshAnalysis } from './analysis/synth';
 import * as istio from './imports/networking.istio.io';
 import { IMeshService } from './mesh-service';
 import { resolveName, resolveNamespace } from './private/identity';
@@ -293,10 +294,15 @@ export class DestinationRule extends Construct {
 
   public constructor(scope: Construct, id: string, props: DestinationRuleProps) {
     super(scope, id);
+    MeshAnalysis.enable(this);
     this.service = props.service;
     this.name = resolveName(this, 'DestinationRule name', props.name ?? props.service.name, id);
     this.namespace = resolveNamespace(this, this, props.namespace ?? props.service.namespace);
     this.host = props.service.fqdn;
+    if (!props.service.node.findAll().some(ApiObject.isApiObject)) {
+      // an imported Service (fromServiceAttributes): the analyzer cannot find it among this app's manifests
+      MeshAnalysis.suppress(this, 'SM301', `host ${this.host} is a Service declared outside this app (imported with fromServiceAttributes)`);
+    }
     this.tls = props.tls;
     if (props.loadBalancer && props.service.headless) {
       fail(this, `loadBalancer ${props.loadBalancer.policy} on headless Service '${props.service.name}' has no effect: Istio sends headless traffic straight `

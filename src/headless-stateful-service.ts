@@ -1,10 +1,12 @@
 import { ApiObject, ApiObjectMetadata, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
+import { MeshAnalysis } from './analysis/synth';
 import { MeshMode, MeshModeKind } from './mesh-mode';
 import { MeshPort, MeshPortOptions } from './mesh-port';
 import { IMeshService, MeshService } from './mesh-service';
 import { IMeshWorkload } from './mesh-workload';
+import { forwardEnvReferences } from './private/env';
 import { checkStatefulSetName, NAME_LABEL, resolveClusterDomain, resolveName, resolveNamespace } from './private/identity';
 import { POD_NAME_VAR, PodIdentity } from './private/pod-identity';
 import { resolveMeshPort } from './private/ports';
@@ -326,6 +328,7 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
 
   public constructor(scope: Construct, id: string, props: HeadlessStatefulServiceProps = {}) {
     super(scope, id);
+    MeshAnalysis.enable(this);
     this.name = resolveName(this, 'StatefulSet name', props.name ?? props.metadata?.name, id);
     checkStatefulSetName(this, this.name);
     this.namespace = resolveNamespace(this, this, props.namespace ?? props.metadata?.namespace);
@@ -779,29 +782,12 @@ class ClaimingStatefulSet extends kplus.StatefulSet {
   }
 }
 
-/**
- * `$(VAR)` in an env value is expanded only when VAR is defined earlier in the same container; a reference to a
- * later variable stays literal text.
- */
+/** `$(VAR)` references to variables defined later in the container, which Kubernetes leaves as literal text. */
 function envOrderProblems(container: kplus.Container): string[] {
-  const variables = container.env.variables; // a copy: take it once
-  const names = Object.keys(variables);
-  const problems: string[] = [];
-  names.forEach((name, index) => {
-    const value = variables[name].value ?? '';
-    for (const match of value.matchAll(/(\$*)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
-      if (match[1].length % 2 === 1) {
-        continue; // $$(VAR) is an escaped, literal $(VAR)
-      }
-      const referenced = match[2];
-      const definedAt = names.indexOf(referenced);
-      if (definedAt > index) {
-        problems.push(`container '${container.name}' env ${name} uses $(${referenced}) but ${referenced} is defined after it, so Kubernetes keeps the literal text; `
-          + `define ${referenced} first`);
-      }
-    }
-  });
-  return problems;
+  const vars = Object.entries(container.env.variables).map(([name, v]) => ({ name, value: v.value }));
+  return forwardEnvReferences(vars).map(({ variable, referenced }) =>
+    `container '${container.name}' env ${variable} uses $(${referenced}) but ${referenced} is defined after it, so Kubernetes keeps the literal text; `
+    + `define ${referenced} first`);
 }
 
 /**

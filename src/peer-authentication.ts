@@ -1,5 +1,6 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { MeshAnalysis } from './analysis/synth';
 import * as istio from './imports/security.istio.io';
 import { MeshModeKind } from './mesh-mode';
 import { IMeshWorkload } from './mesh-workload';
@@ -97,6 +98,7 @@ export class PeerAuthentication extends Construct {
 
   public constructor(scope: Construct, id: string, props: PeerAuthenticationProps = {}) {
     super(scope, id);
+    MeshAnalysis.enable(this);
     this.workload = props.workload;
     this.name = resolveName(this, 'PeerAuthentication name', props.name ?? props.workload?.name, id);
     this.namespace = resolveNamespace(this, this, props.namespace ?? props.workload?.namespace);

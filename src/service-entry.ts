@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { MeshAnalysis } from './analysis/synth';
 import * as istio from './imports/networking.istio.io';
 import { MeshPort, MeshPortOptions } from './mesh-port';
 import { IMeshService } from './mesh-service';
@@ -111,6 +112,7 @@ export class ServiceEntry extends Construct implements IMeshService {
 
   public constructor(scope: Construct, id: string, props: ServiceEntryProps) {
     super(scope, id);
+    MeshAnalysis.enable(this);
     this.name = resolveName(this, 'ServiceEntry name', props.name, id);
     this.namespace = resolveNamespace(this, this, props.namespace);
     this.clusterDomain = DEFAULT_CLUSTER_DOMAIN;

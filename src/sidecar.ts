@@ -1,5 +1,6 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { MeshAnalysis } from './analysis/synth';
 import * as istio from './imports/networking.istio.io';
 import { MeshModeKind } from './mesh-mode';
 import { IMeshWorkload } from './mesh-workload';
@@ -48,6 +49,7 @@ export class Sidecar extends Construct {
 
   public constructor(scope: Construct, id: string, props: SidecarProps) {
     super(scope, id);
+    MeshAnalysis.enable(this);
     const kind = props.workload.meshMode?.kind;
     if (kind !== MeshModeKind.SIDECAR) {
       fail(this, `'${props.workload.name}' does not run in sidecar mode (${kind ?? 'mesh mode not set'}): a Sidecar resource would have no effect `

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { ClientTls, DestinationRule, LoadBalancer, MeshService, TlsMode } from '../src';
+import { ClientTls, DestinationRule, LoadBalancer, MeshAnalysis, MeshService, TlsMode } from '../src';
 import { database } from './support/fixtures';
 import { chart, only, synth } from './support/manifests';
 
@@ -47,6 +47,10 @@ describe('DestinationRule', () => {
     new DestinationRule(c, 'Dr', { service: ext, tls: ClientTls.simple({ caCertificates: '/etc/certs/ca.pem', sni: 'db.billing.example' }) });
     expect(only(synth(c), 'DestinationRule').spec.trafficPolicy.tls).toEqual({ mode: 'SIMPLE', caCertificates: '/etc/certs/ca.pem', sni: 'db.billing.example' });
     expect(ClientTls.simple({ insecureSkipVerify: true }).mode).toBe(TlsMode.SIMPLE);
+    // the analyzer cannot see an imported Service; the rule says why instead of leaving a false warning
+    expect(MeshAnalysis.findings(c).map(f => [f.code, f.suppressedReason])).toEqual([
+      ['SM301', 'host billing-db.billing.svc.cluster.local is a Service declared outside this app (imported with fromServiceAttributes)'],
+    ]);
     expect(ClientTls.mutual({ caCertificates: '/ca.pem', clientCertificate: '/c.pem', privateKey: '/k.pem' }).mode).toBe(TlsMode.MUTUAL);
   });
 

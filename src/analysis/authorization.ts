@@ -1,0 +1,47 @@
+import { Severity } from './finding';
+import { isObject, stringMap, Workload } from './inventory';
+import { defineRule, Rule } from './rule';
+
+/** Pods the mesh enforces policy on: with a sidecar, in ambient mode, or not proven outside the mesh. */
+function inMesh(workload: Workload): boolean {
+  return workload.mesh !== 'none';
+}
+
+export const AUTHORIZATION_POLICY_MATCHES_NOTHING = defineRule({
+  code: 'SM502',
+  severity: Severity.WARNING,
+  istioCode: 'IST0127',
+  title: 'AuthorizationPolicy selector matches no pod',
+  description: 'An AuthorizationPolicy whose selector matches no pod template in its namespace (any namespace, for the root namespace), '
+    + 'or a namespace-wide one in a namespace without pods, applies to nothing. Pods proven outside the mesh do not count; '
+    + 'policies attached with targetRef(s) are skipped.',
+  check(inv, report) {
+    for (const ap of inv.ofKind('AuthorizationPolicy', 'security.istio.io')) {
+      const spec = isObject(ap.body.spec) ? ap.body.spec : {};
+      if (spec.targetRef !== undefined || spec.targetRefs !== undefined) {
+        continue;
+      }
+      const hasSelector = isObject(spec.selector);
+      const labels = stringMap(spec.selector?.matchLabels);
+      const text = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+      if (ap.namespace === inv.rootNamespace) {
+        if (hasSelector && !inv.selectWorkloads(undefined, labels).some(inMesh)) {
+          report(ap, `mesh-wide selector (${text}) matches no pod in the mesh among the manifests, so the policy applies to nothing; `
+            + 'use the labels of the pod template it is meant for', 'spec.selector');
+        }
+        continue;
+      }
+      if (!hasSelector) {
+        if (!inv.workloadsIn(ap.namespace).some(inMesh)) {
+          report(ap, `applies to namespace '${ap.namespace}', which has no pods in the mesh among the manifests, so the policy applies to nothing; `
+            + 'check its namespace');
+        }
+      } else if (!inv.selectWorkloads(ap.namespace, labels).some(inMesh)) {
+        report(ap, `selector (${text}) matches no pod in namespace '${ap.namespace}' among the manifests, so the policy applies to nothing; `
+          + 'use the labels of the pod template it is meant for', 'spec.selector');
+      }
+    }
+  },
+});
+
+export const AUTHORIZATION_RULES: ReadonlyArray<Rule> = [AUTHORIZATION_POLICY_MATCHES_NOTHING];

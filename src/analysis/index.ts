@@ -1,0 +1,5 @@
+export { MeshAnalyzer, SUPPRESS_ANNOTATION } from './analyzer';
+export { Severity } from './finding';
+export type { AnalyzeOptions, Finding, RuleDescription, Suppression } from './finding';
+export { MeshAnalysis } from './synth';
+export type { MeshAnalysisOptions } from './synth';

@@ -1,0 +1,546 @@
+import { parse as parseYaml } from 'yaml';
+import { AnalyzeOptions } from './finding';
+
+/** Whether a pod runs with an Istio sidecar, in ambient mode, with neither, or whether the input cannot tell. */
+export type MeshState = 'sidecar' | 'ambient' | 'none' | 'unknown';
+
+/** One object of the input, with the metadata every rule reads. */
+export interface K8sObject {
+  /** Position in the analysed list. */
+  readonly index: number;
+  readonly apiVersion: string;
+  /** The API group: '' for core (`v1`). */
+  readonly group: string;
+  readonly kind: string;
+  readonly name: string;
+  /** The namespace as written; undefined when the object has none. */
+  readonly writtenNamespace?: string;
+  /** The namespace the object lands in: as written, else the default namespace. */
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly body: any;
+  /** `<Kind> <namespace>/<name>`, or `<Kind> <name>` when no namespace is written. */
+  readonly origin: string;
+}
+
+/** A container port of a workload. */
+export interface ContainerPort {
+  readonly container: string;
+  readonly port: number;
+  readonly name?: string;
+  readonly protocol: string;
+}
+
+/** A container of a pod template, with its path inside the object. */
+export interface ContainerRef {
+  readonly container: any;
+  readonly path: string;
+  readonly init: boolean;
+}
+
+/** An object that creates pods (or a Pod), seen through its pod template. */
+export interface Workload {
+  readonly object: K8sObject;
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly podAnnotations: Readonly<Record<string, string>>;
+  readonly podSpec: any;
+  /** The path of the pod template in the object ('' for a Pod). */
+  readonly templatePath: string;
+  readonly containers: ReadonlyArray<ContainerRef>;
+  /** Ports of the (non-init) containers. */
+  readonly ports: ReadonlyArray<ContainerPort>;
+  readonly mesh: MeshState;
+}
+
+/** A port of a Service. */
+export interface ServicePortInfo {
+  readonly index: number;
+  readonly name?: string;
+  readonly port: number;
+  /** The target port: a number, or a container port name. */
+  readonly targetPort: number | string;
+  /** The Kubernetes protocol, upper case (TCP when not written). */
+  readonly protocol: string;
+  readonly appProtocol?: string;
+}
+
+/** A core/v1 Service. */
+export interface ServiceInfo {
+  readonly object: K8sObject;
+  readonly type: string;
+  readonly headless: boolean;
+  /** The selector; undefined or empty when the Service selects nothing. */
+  readonly selector?: Readonly<Record<string, string>>;
+  readonly ports: ReadonlyArray<ServicePortInfo>;
+  readonly fqdn: string;
+}
+
+/** What a DestinationRule host resolves to. */
+export type HostTarget =
+  | { readonly type: 'service'; readonly service: ServiceInfo }
+  | { readonly type: 'serviceentry'; readonly object: K8sObject };
+
+const WORKLOAD_KINDS: ReadonlyMap<string, { readonly groups: ReadonlyArray<string>; readonly template: string }> = new Map([
+  ['Pod', { groups: [''], template: '' }],
+  ['Deployment', { groups: ['apps', 'extensions'], template: 'spec.template' }],
+  ['StatefulSet', { groups: ['apps'], template: 'spec.template' }],
+  ['DaemonSet', { groups: ['apps', 'extensions'], template: 'spec.template' }],
+  ['ReplicaSet', { groups: ['apps', 'extensions'], template: 'spec.template' }],
+  ['ReplicationController', { groups: [''], template: 'spec.template' }],
+  ['Job', { groups: ['batch'], template: 'spec.template' }],
+  ['CronJob', { groups: ['batch'], template: 'spec.jobTemplate.spec.template' }],
+]);
+
+export const INJECT_LABEL = 'sidecar.istio.io/inject';
+export const DATAPLANE_MODE_LABEL = 'istio.io/dataplane-mode';
+const REV_LABEL = 'istio.io/rev';
+const INJECTION_NAMESPACE_LABEL = 'istio-injection';
+const AMBIENT_REDIRECTION_ANNOTATION = 'ambient.istio.io/redirection';
+
+/**
+ * The input, indexed once: objects by kind and name, workloads by namespace and label, Services with the
+ * workloads they select, hosts. Every rule reads it; nothing writes to it after construction.
+ */
+export class Inventory {
+  public readonly objects: ReadonlyArray<K8sObject>;
+  public readonly workloads: ReadonlyArray<Workload>;
+  public readonly services: ReadonlyArray<ServiceInfo>;
+  public readonly clusterDomain: string;
+  public readonly defaultNamespace: string;
+  public readonly rootNamespace: string;
+  public readonly meshConfig: any;
+
+  private readonly byKind = new Map<string, K8sObject[]>();
+  private readonly byKey = new Map<string, K8sObject>();
+  private readonly namespaceObjects = new Map<string, K8sObject>();
+  private readonly workloadsByNamespace = new Map<string, Workload[]>();
+  private readonly workloadLabelIndex = new Map<string, Workload[]>();
+  private readonly servicesByKey = new Map<string, ServiceInfo>();
+  private readonly selectedByService = new Map<ServiceInfo, Workload[]>();
+  private readonly servicesByWorkload = new Map<Workload, ServiceInfo[]>();
+  private readonly hosts = new Map<string, HostTarget>();
+  private readonly wildcardHosts: Array<{ readonly suffix: string; readonly target: HostTarget }> = [];
+  private readonly assumeInjection: boolean;
+
+  public constructor(manifests: ReadonlyArray<any>, options: AnalyzeOptions = {}) {
+    this.defaultNamespace = options.defaultNamespace ?? 'default';
+    this.clusterDomain = (options.clusterDomain ?? 'cluster.local').toLowerCase();
+    this.assumeInjection = options.assumeInjection ?? false;
+
+    const objects: K8sObject[] = [];
+    manifests.forEach((body, index) => {
+      const object = toObject(body, index, this.defaultNamespace);
+      if (object) {
+        objects.push(object);
+      }
+    });
+    this.objects = objects;
+    for (const object of objects) {
+      push(this.byKind, object.kind, object);
+      this.byKey.set(key(object.kind, object.namespace, object.name), object);
+      if (object.kind === 'Namespace' && object.group === '') {
+        this.namespaceObjects.set(object.name, object);
+      }
+    }
+
+    this.meshConfig = options.meshConfig ?? this.meshConfigFromConfigMap() ?? {};
+    this.rootNamespace = this.meshConfig.rootNamespace ?? 'istio-system';
+
+    const workloads: Workload[] = [];
+    for (const object of objects) {
+      const workload = this.toWorkload(object);
+      if (workload) {
+        workloads.push(workload);
+        push(this.workloadsByNamespace, object.namespace, workload);
+        for (const [k, v] of Object.entries(workload.podLabels)) {
+          push(this.workloadLabelIndex, labelKey(object.namespace, k, v), workload);
+          push(this.workloadLabelIndex, labelKey(undefined, k, v), workload);
+        }
+      }
+    }
+    this.workloads = workloads;
+
+    const services: ServiceInfo[] = [];
+    for (const object of this.ofKind('Service', '')) {
+      const service = this.toService(object);
+      services.push(service);
+      this.servicesByKey.set(key('Service', object.namespace, object.name), service);
+      this.hosts.set(service.fqdn, { type: 'service', service });
+      if (service.selector && Object.keys(service.selector).length > 0) {
+        const selected = this.selectWorkloads(object.namespace, service.selector);
+        this.selectedByService.set(service, selected);
+        for (const workload of selected) {
+          push(this.servicesByWorkload, workload, service);
+        }
+      }
+    }
+    this.services = services;
+
+    for (const object of this.ofKind('ServiceEntry', 'networking.istio.io')) {
+      for (const host of asArray(object.body.spec?.hosts)) {
+        if (typeof host !== 'string') {
+          continue;
+        }
+        const target: HostTarget = { type: 'serviceentry', object };
+        const fqdn = this.hostFqdn(host, object.namespace);
+        if (fqdn.startsWith('*')) {
+          this.wildcardHosts.push({ suffix: fqdn.slice(1), target });
+        } else if (!this.hosts.has(fqdn)) {
+          this.hosts.set(fqdn, target);
+        }
+      }
+    }
+  }
+
+  /** Objects of a kind in an API group ('' for core). */
+  public ofKind(kind: string, group: string): K8sObject[] {
+    return (this.byKind.get(kind) ?? []).filter(o => o.group === group);
+  }
+
+  public find(kind: string, namespace: string, name: string): K8sObject | undefined {
+    return this.byKey.get(key(kind, namespace, name));
+  }
+
+  public service(namespace: string, name: string): ServiceInfo | undefined {
+    return this.servicesByKey.get(key('Service', namespace, name));
+  }
+
+  /** The Namespace object, when the input has it. */
+  public namespaceObject(name: string): K8sObject | undefined {
+    return this.namespaceObjects.get(name);
+  }
+
+  /** True when the input proves the namespace is in ambient mode (labelled, without sidecar injection labels). */
+  public namespaceIsAmbient(name: string): boolean {
+    const ns = this.namespaceObjects.get(name);
+    return ns !== undefined && namespaceInAmbientMode(ns.labels);
+  }
+
+  /** The workloads of a namespace. */
+  public workloadsIn(namespace: string): ReadonlyArray<Workload> {
+    return this.workloadsByNamespace.get(namespace) ?? [];
+  }
+
+  /** The workloads a Service selects (empty without selector). */
+  public selectedBy(service: ServiceInfo): ReadonlyArray<Workload> {
+    return this.selectedByService.get(service) ?? [];
+  }
+
+  /** The Services (with a selector) that select a workload's pods. */
+  public servicesOf(workload: Workload): ReadonlyArray<ServiceInfo> {
+    return this.servicesByWorkload.get(workload) ?? [];
+  }
+
+  /**
+   * Workloads whose pod labels match `matchLabels` (and `matchExpressions`), in a namespace or in all of them.
+   * Uses the label index: the cost is that of the smallest candidate list, not of every workload.
+   */
+  public selectWorkloads(namespace: string | undefined, matchLabels: Readonly<Record<string, unknown>> | undefined,
+    matchExpressions?: ReadonlyArray<any>): Workload[] {
+    const labels = Object.entries(matchLabels ?? {}).map(([k, v]) => [k, String(v)] as const);
+    let candidates: ReadonlyArray<Workload>;
+    if (labels.length === 0) {
+      candidates = namespace === undefined ? this.workloads : this.workloadsIn(namespace);
+    } else {
+      let smallest: Workload[] | undefined;
+      for (const [k, v] of labels) {
+        const list = this.workloadLabelIndex.get(labelKey(namespace, k, v));
+        if (!list) {
+          return [];
+        }
+        if (!smallest || list.length < smallest.length) {
+          smallest = list;
+        }
+      }
+      candidates = smallest ?? [];
+    }
+    return candidates.filter(w => labels.every(([k, v]) => w.podLabels[k] === v)
+      && asArray(matchExpressions).every(e => expressionMatches(e, w.podLabels)));
+  }
+
+  /** A host as Istio reads it in a DestinationRule of `namespace`: short names get `.<ns>.svc.<clusterDomain>`. */
+  public hostFqdn(host: string, namespace: string): string {
+    const lower = host.toLowerCase();
+    return lower.startsWith('*') || lower.includes('.') ? lower : `${lower}.${namespace}.svc.${this.clusterDomain}`;
+  }
+
+  /** The Service or ServiceEntry a host (already an FQDN) names, if the input has it. */
+  public resolveHost(fqdn: string): HostTarget | undefined {
+    const exact = this.hosts.get(fqdn);
+    if (exact) {
+      return exact;
+    }
+    const bare = fqdn.startsWith('*') ? fqdn.slice(1) : fqdn;
+    return this.wildcardHosts.find(w => bare.endsWith(w.suffix))?.target;
+  }
+
+  /** The container port number a Service port reaches on a workload, if the workload declares it. */
+  public targetPortOn(port: ServicePortInfo, workload: Workload): number | undefined {
+    if (typeof port.targetPort === 'number') {
+      return port.targetPort;
+    }
+    return workload.ports.find(p => p.name === port.targetPort)?.port;
+  }
+
+  private meshConfigFromConfigMap(): any {
+    const configMap = this.find('ConfigMap', 'istio-system', 'istio');
+    const mesh = configMap?.body.data?.mesh;
+    if (typeof mesh !== 'string') {
+      return undefined;
+    }
+    try {
+      const parsed = parseYaml(mesh);
+      return isObject(parsed) ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private toWorkload(object: K8sObject): Workload | undefined {
+    const def = WORKLOAD_KINDS.get(object.kind);
+    if (!def || !def.groups.includes(object.group)) {
+      return undefined;
+    }
+    const template = def.template === '' ? object.body : dig(object.body, def.template);
+    if (!isObject(template)) {
+      return undefined;
+    }
+    const podSpec = isObject(template.spec) ? template.spec : {};
+    const podLabels = def.template === '' ? object.labels : stringMap(template.metadata?.labels);
+    const podAnnotations = def.template === '' ? object.annotations : stringMap(template.metadata?.annotations);
+    const specPath = def.template === '' ? 'spec' : `${def.template}.spec`;
+    const containers: ContainerRef[] = [];
+    for (const [field, init] of [['initContainers', true], ['containers', false]] as const) {
+      asArray(podSpec[field]).forEach((container, i) => {
+        if (isObject(container)) {
+          containers.push({ container, path: `${specPath}.${field}[${i}]`, init });
+        }
+      });
+    }
+    const ports: ContainerPort[] = [];
+    for (const ref of containers.filter(c => !c.init)) {
+      for (const port of asArray(ref.container.ports)) {
+        const number = toPortNumber(port?.containerPort);
+        if (number !== undefined) {
+          ports.push({
+            container: String(ref.container.name ?? ''),
+            port: number,
+            name: typeof port.name === 'string' ? port.name : undefined,
+            protocol: String(port.protocol ?? 'TCP').toUpperCase(),
+          });
+        }
+      }
+    }
+    return {
+      object,
+      podLabels,
+      podAnnotations,
+      podSpec,
+      containers,
+      ports,
+      templatePath: def.template,
+      mesh: this.meshState(object.namespace, podLabels, podAnnotations, podSpec),
+    };
+  }
+
+  /**
+   * Sidecar injection as the injector decides it (pod label, then the deprecated annotation, then the namespace),
+   * then ambient mode; 'unknown' when the pod does not say and the input has no Namespace object for it.
+   */
+  private meshState(namespace: string, labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>,
+    podSpec: any): MeshState {
+    if (podSpec.hostNetwork === true) {
+      return 'none';
+    }
+    const all = [...asArray(podSpec.containers), ...asArray(podSpec.initContainers)];
+    if (all.some(c => c?.name === 'istio-proxy' && c.image)) {
+      return 'sidecar';
+    }
+    const inject = labels[INJECT_LABEL] ?? annotations[INJECT_LABEL];
+    if (inject === 'true') {
+      return 'sidecar';
+    }
+    const nsLabels = this.namespaceObjects.get(namespace)?.labels;
+    if (inject === undefined && (labels[REV_LABEL] || nsLabels?.[INJECTION_NAMESPACE_LABEL] === 'enabled' || nsLabels?.[REV_LABEL])) {
+      return 'sidecar';
+    }
+    const podMode = labels[DATAPLANE_MODE_LABEL];
+    if (podMode === 'ambient' || annotations[AMBIENT_REDIRECTION_ANNOTATION] === 'enabled') {
+      return 'ambient';
+    }
+    if (podMode !== 'none' && nsLabels?.[DATAPLANE_MODE_LABEL] === 'ambient') {
+      return 'ambient';
+    }
+    if (inject !== undefined || nsLabels !== undefined || podMode === 'none') {
+      return 'none';
+    }
+    return this.assumeInjection ? 'sidecar' : 'unknown';
+  }
+
+  private toService(object: K8sObject): ServiceInfo {
+    const spec = isObject(object.body.spec) ? object.body.spec : {};
+    const ports: ServicePortInfo[] = [];
+    asArray(spec.ports).forEach((port, index) => {
+      const number = toPortNumber(port?.port);
+      if (number === undefined) {
+        return;
+      }
+      const target = port.targetPort;
+      const targetNumber = toPortNumber(target);
+      ports.push({
+        index,
+        name: typeof port.name === 'string' && port.name !== '' ? port.name : undefined,
+        port: number,
+        targetPort: targetNumber ?? (typeof target === 'string' && target !== '' ? target : number),
+        protocol: String(port.protocol ?? 'TCP').toUpperCase(),
+        appProtocol: typeof port.appProtocol === 'string' && port.appProtocol !== '' ? port.appProtocol : undefined,
+      });
+    });
+    const selector = isObject(spec.selector) ? stringMap(spec.selector) : undefined;
+    return {
+      object,
+      type: String(spec.type ?? 'ClusterIP'),
+      headless: spec.clusterIP === 'None' || (Array.isArray(spec.clusterIPs) && spec.clusterIPs[0] === 'None'),
+      selector,
+      ports,
+      fqdn: `${object.name}.${object.namespace}.svc.${this.clusterDomain}`,
+    };
+  }
+}
+
+/** Istio's NamespaceInAmbientMode: labelled ambient, and no sidecar injection label (which wins). */
+export function namespaceInAmbientMode(labels: Readonly<Record<string, string>>): boolean {
+  if (labels[INJECTION_NAMESPACE_LABEL] === 'enabled' || labels[REV_LABEL]) {
+    return false;
+  }
+  return labels[DATAPLANE_MODE_LABEL] === 'ambient';
+}
+
+/** True when the object belongs to the Istio control plane (label `istio`, or `release: istio`), as upstream skips them. */
+export function isIstioControlPlane(object: K8sObject): boolean {
+  return 'istio' in object.labels || object.labels.release === 'istio';
+}
+
+/** True for waypoints and gateways that Istio deploys and manages itself. */
+export function isIstioManaged(object: K8sObject): boolean {
+  return object.labels['gateway.istio.io/managed'] !== undefined;
+}
+
+/** A Kubernetes label selector requirement (`In`, `NotIn`, `Exists`, `DoesNotExist`). */
+function expressionMatches(expression: any, labels: Readonly<Record<string, string>>): boolean {
+  if (!isObject(expression)) {
+    return true;
+  }
+  const value = labels[String(expression.key)];
+  const values = asArray(expression.values).map(String);
+  switch (expression.operator) {
+    case 'In': return value !== undefined && values.includes(value);
+    case 'NotIn': return value === undefined || !values.includes(value);
+    case 'Exists': return value !== undefined;
+    case 'DoesNotExist': return value === undefined;
+    default: return false;
+  }
+}
+
+function toObject(body: any, index: number, defaultNamespace: string): K8sObject | undefined {
+  if (!isObject(body) || typeof body.kind !== 'string' || typeof body.apiVersion !== 'string') {
+    return undefined;
+  }
+  const metadata = isObject(body.metadata) ? body.metadata : {};
+  const name = String(metadata.name ?? metadata.generateName ?? '');
+  const writtenNamespace = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : undefined;
+  const apiVersion: string = body.apiVersion;
+  return {
+    index,
+    apiVersion,
+    group: apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '',
+    kind: body.kind,
+    name,
+    writtenNamespace,
+    namespace: writtenNamespace ?? defaultNamespace,
+    labels: stringMap(metadata.labels),
+    annotations: stringMap(metadata.annotations),
+    body,
+    origin: `${body.kind} ${writtenNamespace ? `${writtenNamespace}/` : ''}${name}`,
+  };
+}
+
+/** A port number from a number or a numeric string; undefined for names and garbage. */
+export function toPortNumber(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  return Number.isInteger(n) && n > 0 && n <= 65535 ? n : undefined;
+}
+
+export function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function asArray(value: unknown): any[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== null && v !== undefined) {
+        out[k] = String(v);
+      }
+    }
+  }
+  return out;
+}
+
+/** `a.b.c` of an object; undefined when a step is missing. */
+export function dig(value: any, path: string): any {
+  let current = value;
+  for (const step of path.split('.')) {
+    if (!isObject(current)) {
+      return undefined;
+    }
+    current = current[step];
+  }
+  return current;
+}
+
+function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {
+  const list = map.get(k);
+  if (list) {
+    list.push(v);
+  } else {
+    map.set(k, [v]);
+  }
+}
+
+function key(kind: string, namespace: string, name: string): string {
+  return `${kind}\u0000${namespace}\u0000${name}`;
+}
+
+function labelKey(namespace: string | undefined, k: string, v: string): string {
+  return `${namespace ?? '*'}\u0000${k}\u0000${v}`;
+}
+
+/** Why the input proves a workload has no sidecar (for messages): `sidecar.istio.io/inject: "false"`, ... */
+export function whyNoSidecar(inventory: Inventory, workload: Workload): string {
+  if (workload.podSpec.hostNetwork === true) {
+    return 'hostNetwork: true';
+  }
+  const inject = workload.podLabels[INJECT_LABEL] ?? workload.podAnnotations[INJECT_LABEL];
+  if (inject !== undefined) {
+    return `${INJECT_LABEL}: "${inject}"`;
+  }
+  if (workload.podLabels[DATAPLANE_MODE_LABEL] === 'none') {
+    return `${DATAPLANE_MODE_LABEL}: none`;
+  }
+  return inventory.namespaceObject(workload.object.namespace) !== undefined
+    ? `namespace '${workload.object.namespace}' is not labelled for injection`
+    : 'not injected';
+}
+
+/** `StatefulSet 'pg' (sidecar.istio.io/inject: "false")` for each workload, at most a few. */
+export function describeWorkloads(workloads: ReadonlyArray<Workload>, why?: (w: Workload) => string): string {
+  const shown = workloads.slice(0, 3).map(w => `${w.object.kind} '${w.object.name}'${why ? ` (${why(w)})` : ''}`);
+  const more = workloads.length > 3 ? ` and ${workloads.length - 3} more` : '';
+  return `${shown.join(', ')}${more}`;
+}

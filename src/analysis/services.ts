@@ -1,0 +1,264 @@
+import { Severity } from './finding';
+import { Inventory, isIstioControlPlane, isIstioManaged, K8sObject, ServiceInfo, ServicePortInfo, Workload } from './inventory';
+import { describeDeclaration, istioProtocol, serverFirstProtocol, suggestPortName } from './protocol';
+import { defineRule, quoteList, Rule } from './rule';
+import { ISTIO_RESERVED_PORTS, portNumberProblem } from '../private/validation';
+
+/** Namespaces `istioctl analyze` never reports on (inject.IgnoredNamespaces). */
+const SYSTEM_NAMESPACES: ReadonlyArray<string> = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'];
+
+/** Services whose port names Istio itself decides, or that live where upstream does not look. */
+function skipPortNames(service: ServiceInfo): boolean {
+  const o = service.object;
+  return SYSTEM_NAMESPACES.includes(o.namespace) || isIstioControlPlane(o) || isIstioManaged(o);
+}
+
+function portPath(port: ServicePortInfo): string {
+  return `spec.ports[${port.index}]`;
+}
+
+function selectorText(selector: Readonly<Record<string, string>> | undefined): string {
+  return Object.entries(selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+export const HEADLESS_WITHOUT_PORTS = defineRule({
+  code: 'SM101',
+  severity: Severity.ERROR,
+  title: 'headless Service without ports',
+  description: 'A headless Service that selects pods must declare every port they listen on: Istio matches pod-IP traffic '
+    + 'only on declared ports; the rest goes out as passthrough, without mTLS, telemetry or policy.',
+  check(inv, report) {
+    for (const service of inv.services) {
+      if (!service.headless || service.ports.length > 0 || !service.selector || Object.keys(service.selector).length === 0) {
+        continue;
+      }
+      const listening = [...new Set(inv.selectedBy(service).flatMap(w => w.ports.map(p => p.port)))].sort((a, b) => a - b);
+      const example = listening.length > 0
+        ? `declare ${quoteList(listening)} as spec.ports, e.g. { name: 'tcp-${listening[0]}', port: ${listening[0]}, appProtocol: tcp }`
+        : 'declare every port the pods listen on as spec.ports, e.g. { name: \'tcp-5432\', port: 5432, appProtocol: tcp }';
+      report(service.object, `headless Service selects pods (${selectorText(service.selector)}) but declares no ports, so Istio sends `
+        + `pod-IP traffic to them as passthrough without mTLS; ${example}`, 'spec.ports');
+    }
+  },
+});
+
+export const PORT_WITHOUT_PROTOCOL = defineRule({
+  code: 'SM102',
+  severity: Severity.WARNING,
+  istioCode: 'IST0118',
+  title: 'port without Istio protocol',
+  description: 'A Service port needs an Istio protocol, from `appProtocol` (which wins) or a `<protocol>[-<suffix>]` name; '
+    + 'otherwise Istio sniffs it. System namespaces, the Istio control plane and Istio-managed gateways are skipped, as upstream does.',
+  check(inv, report) {
+    for (const service of inv.services) {
+      if (service.type === 'ExternalName' || skipPortNames(service)) {
+        continue;
+      }
+      for (const port of service.ports) {
+        if (istioProtocol(port) !== undefined || serverFirstProtocol(port) !== undefined) {
+          continue;
+        }
+        const fix = port.appProtocol !== undefined
+          ? `appProtocol '${port.appProtocol}' is not a protocol Istio knows and wins over the name; set appProtocol: tcp (or http, grpc, ...)`
+          : `name it '${suggestPortName(port, 'tcp')}' or set appProtocol: tcp (or http, grpc, ... for what it carries)`;
+        report(service.object, `port ${port.port} has no Istio protocol (${describeDeclaration(port)}), so Istio sniffs it; ${fix}`, portPath(port));
+      }
+    }
+  },
+});
+
+export const EXTERNAL_NAME_PORT = defineRule({
+  code: 'SM103',
+  severity: Severity.WARNING,
+  istioCode: 'IST0150',
+  title: 'ExternalName Service port without a usable protocol',
+  description: 'Ports of an ExternalName Service named `tcp`, or without an Istio protocol, may not be forwarded by the proxy; '
+    + 'name them by what they carry (`tls-`, `https-`, `http-`).',
+  check(inv, report) {
+    for (const service of inv.services) {
+      if (service.type !== 'ExternalName' || skipPortNames(service)) {
+        continue;
+      }
+      for (const port of service.ports) {
+        if (istioProtocol(port) !== undefined && port.name !== 'tcp') {
+          continue;
+        }
+        report(service.object, `port ${port.port} of an ExternalName Service has ${describeDeclaration(port)}: the proxy may not forward `
+          + `it to '${service.object.body.spec?.externalName ?? ''}'; name it by what it carries, e.g. 'tls-${port.port}' or 'https-${port.port}', `
+          + 'or use a ServiceEntry with addresses for plain TCP', portPath(port));
+      }
+    }
+  },
+});
+
+export const SERVER_FIRST_SNIFFED = defineRule({
+  code: 'SM104',
+  severity: Severity.ERROR,
+  istioCode: 'IST0118',
+  title: 'server-first port left to sniffing',
+  description: 'Protocol sniffing (and PERMISSIVE mTLS detection) waits for the client to speak first; a server-first protocol '
+    + '(MySQL, NATS, SMTP, ...) on a port without an explicit protocol stalls until timeout. Declare it TCP.',
+  check(inv, report) {
+    for (const service of inv.services) {
+      if (service.type === 'ExternalName' || skipPortNames(service)) {
+        continue;
+      }
+      for (const port of service.ports) {
+        const serverFirst = serverFirstProtocol(port);
+        if (serverFirst === undefined || istioProtocol(port) !== undefined) {
+          continue;
+        }
+        report(service.object, `port ${port.port} (${describeDeclaration(port)}) carries ${serverFirst}, where the server speaks first, `
+          + `but has no Istio protocol: sniffing waits for client bytes and connections stall; name it '${suggestPortName(port, 'tcp')}' `
+          + 'or set appProtocol: tcp', portPath(port));
+      }
+    }
+  },
+});
+
+export const RESERVED_PORT = defineRule({
+  code: 'SM105',
+  severity: Severity.ERROR,
+  title: 'application port in Istio\'s reserved set',
+  description: `Ports ${ISTIO_RESERVED_PORTS.join(', ')} belong to the Istio proxy and ztunnel; an application listening on one `
+    + 'collides with them. Istio\'s own objects (label `istio`, `release: istio`, `gateway.istio.io/managed`, the root namespace) are skipped.',
+  check(inv, report) {
+    const skip = (o: K8sObject) => isIstioControlPlane(o) || isIstioManaged(o) || o.namespace === inv.rootNamespace;
+    for (const service of inv.services) {
+      if (skip(service.object)) {
+        continue;
+      }
+      for (const port of service.ports) {
+        for (const [what, value] of [['port', port.port], ['targetPort', port.targetPort]] as const) {
+          if (typeof value === 'number' && ISTIO_RESERVED_PORTS.includes(value) && !(what === 'targetPort' && value === port.port)) {
+            report(service.object, `${what} ${value} ${portNumberProblem(value)}; choose another port`, portPath(port));
+          }
+        }
+      }
+    }
+    for (const workload of inv.workloads) {
+      if (skip(workload.object)) {
+        continue;
+      }
+      for (const ref of workload.containers) {
+        if (ref.container.name === 'istio-proxy') {
+          continue;
+        }
+        (Array.isArray(ref.container.ports) ? ref.container.ports : []).forEach((port: any, i: number) => {
+          const n = port?.containerPort;
+          if (typeof n === 'number' && ISTIO_RESERVED_PORTS.includes(n)) {
+            report(workload.object, `container '${ref.container.name}' port ${n} ${portNumberProblem(n)}; move the application to another port`,
+              `${ref.path}.ports[${i}]`);
+          }
+        });
+      }
+    }
+  },
+});
+
+export const TARGET_PORT_NOT_DECLARED = defineRule({
+  code: 'SM106',
+  severity: Severity.ERROR,
+  title: 'Service targetPort not a container port',
+  description: 'A Service port must target a container port of the pods it selects: a named targetPort that no container declares '
+    + 'gets no endpoints; a number no container declares usually means the wrong port (checked only when the pods declare ports).',
+  check(inv, report) {
+    for (const service of inv.services) {
+      if (service.type === 'ExternalName') {
+        continue;
+      }
+      const workloads = inv.selectedBy(service);
+      for (const port of service.ports) {
+        const missing = workloads.filter(w => typeof port.targetPort === 'string'
+          ? !w.ports.some(p => p.name === port.targetPort)
+          : w.ports.length > 0 && !w.ports.some(p => p.port === port.targetPort));
+        if (missing.length === 0) {
+          continue;
+        }
+        const target = typeof port.targetPort === 'string' ? `'${port.targetPort}'` : String(port.targetPort);
+        const declared = (w: Workload) => w.ports.length === 0 ? 'none' : w.ports.map(p => p.name ? `${p.port} '${p.name}'` : String(p.port)).join(', ');
+        const where = missing.map(w => `${w.object.kind} '${w.object.name}' (declared: ${declared(w)})`).join('; ');
+        const fix = typeof port.targetPort === 'string'
+          ? `name the container port ${target} or set targetPort to a declared container port`
+          : 'set targetPort to the port the container listens on, and declare it as a containerPort';
+        report(service.object, `port ${port.port} targets ${target}, which is not a container port of ${where}; ${fix}`, portPath(port));
+      }
+    }
+  },
+});
+
+/** The Services associated with an in-mesh workload, for the IST0116/IST0137 checks. */
+function meshServices(inv: Inventory, workload: Workload): ReadonlyArray<ServiceInfo> {
+  if (workload.mesh === 'none' || isIstioManaged(workload.object)) {
+    return [];
+  }
+  return inv.servicesOf(workload);
+}
+
+export const PORT_PROTOCOL_CONFLICT = defineRule({
+  code: 'SM107',
+  severity: Severity.WARNING,
+  istioCode: 'IST0116',
+  title: 'same port, different protocols on one workload',
+  description: 'Services that select the same pods (a StatefulSet, Deployment, ...) must not use one port number with different '
+    + 'protocols (the Kubernetes `protocol`, or the Istio protocol from name/appProtocol): the pods get one inbound listener per port.',
+  check(inv, report) {
+    for (const workload of inv.workloads) {
+      const byPort = new Map<number, Array<{ readonly service: string; readonly l4: string; readonly istio: string }>>();
+      for (const service of meshServices(inv, workload)) {
+        for (const port of service.ports) {
+          const entries = byPort.get(port.port) ?? [];
+          entries.push({ service: service.object.name, l4: port.protocol, istio: istioProtocol(port)?.istioProtocol ?? 'sniffed' });
+          byPort.set(port.port, entries);
+        }
+      }
+      for (const [port, entries] of [...byPort].sort((a, b) => a[0] - b[0])) {
+        const l4 = [...new Set(entries.map(e => e.l4))].sort();
+        const istio = [...new Set(entries.map(e => e.istio))].sort();
+        if (l4.length < 2 && istio.length < 2) {
+          continue;
+        }
+        const services = [...new Set(entries.map(e => e.service))].sort();
+        const protocols = l4.length > 1 ? l4.join(', ') : istio.join(', ');
+        report(workload.object, `pods are selected by Services ${quoteList(services)}, which use port ${port} with different protocols `
+          + `(${protocols}); the pods get one listener per port: declare port ${port} with the same protocol (and name prefix) in every Service`);
+      }
+    }
+  },
+});
+
+export const TARGET_PORT_CONFLICT = defineRule({
+  code: 'SM108',
+  severity: Severity.WARNING,
+  istioCode: 'IST0137',
+  title: 'same targetPort, different ports on one workload',
+  description: 'Services that select the same pods and target the same container port must use the same Service port; '
+    + 'named target ports are resolved through the pods\' container ports.',
+  check(inv, report) {
+    for (const workload of inv.workloads) {
+      const byTarget = new Map<string, Map<number, string>>();
+      for (const service of meshServices(inv, workload)) {
+        for (const port of service.ports) {
+          const target = String(inv.targetPortOn(port, workload) ?? port.targetPort);
+          const ports = byTarget.get(target) ?? new Map<number, string>();
+          ports.set(port.port, service.object.name);
+          byTarget.set(target, ports);
+        }
+      }
+      for (const [target, ports] of byTarget) {
+        if (ports.size < 2) {
+          continue;
+        }
+        const numbers = [...ports.keys()].sort((a, b) => a - b);
+        const services = [...new Set(ports.values())].sort();
+        report(workload.object, `Services ${quoteList(services)} send targetPort ${target} of these pods through different ports `
+          + `(${numbers.join(', ')}); Istio needs one Service port per target port: use port ${numbers[0]} in every Service`);
+      }
+    }
+  },
+});
+
+export const SERVICE_RULES: ReadonlyArray<Rule> = [
+  HEADLESS_WITHOUT_PORTS, PORT_WITHOUT_PROTOCOL, EXTERNAL_NAME_PORT, SERVER_FIRST_SNIFFED, RESERVED_PORT,
+  TARGET_PORT_NOT_DECLARED, PORT_PROTOCOL_CONFLICT, TARGET_PORT_CONFLICT,
+];
