@@ -93,6 +93,8 @@ const synth = project.addTask('synth', {
   exec: 'cdk8s synth --no-check-upgrade',
 });
 synth.spawn(validate);
+// and the mesh analyzer's lint command over the same files: the examples must have no finding at all
+synth.exec('ts-node --project test/tsconfig.json src/analysis/cli.ts lint cdk8s.out/*.k8s.yaml --fail-on info', { name: 'lint' });
 project.addTask('synth:helm', {
   description: 'Write the examples as a Helm chart into cdk8s.out/helm/',
   exec: 'cdk8s synth --no-check-upgrade --format helm --chart-version 0.1.0 --output cdk8s.out/helm',
