@@ -39,6 +39,10 @@ interface ChartState {
 interface AppState {
   readonly charts: Set<Chart>;
   pass?: { remaining: number; objects?: AppObjects };
+  /** Set for the duration of `App.synth()` / `synthYaml()`: no user code runs between its validation passes. */
+  session?: { objects?: AppObjects };
+  /** Objects whose JSON, computed for the analysis, waits to be handed to cdk8s' own serialization. */
+  readonly cached: Set<ApiObject>;
 }
 
 interface AppObjects {
@@ -126,20 +130,84 @@ function appState(chart: Chart): AppState {
   const root = chart.node.root;
   const holder = root as unknown as { [APP_STATE]?: AppState };
   if (!holder[APP_STATE]) {
-    const state: AppState = { charts: new Set() };
+    const state: AppState = { charts: new Set(), cached: new Set() };
     Object.defineProperty(root, APP_STATE, { value: state, enumerable: false });
     root.node.addValidation({
       validate: () => {
+        // a new pass: JSON cached by an earlier synth may be stale (the app may have changed since)
+        if (!state.session?.objects) {
+          clearCached(state);
+        }
         state.pass = { remaining: state.charts.size };
         return [];
       },
     });
+    wrapSynth(root, state);
   }
   return holder[APP_STATE]!;
 }
 
+/**
+ * `App.synth()` validates the whole app once, then once more per chart, without running user code in between: within
+ * one call the app is serialised and analysed once.
+ */
+function wrapSynth(root: IConstruct, state: AppState): void {
+  for (const method of ['synth', 'synthYaml']) {
+    const original = (root as any)[method];
+    if (typeof original !== 'function') {
+      continue;
+    }
+    Object.defineProperty(root, method, {
+      configurable: true,
+      writable: true,
+      value: (...args: unknown[]) => {
+        const outer = state.session === undefined;
+        if (outer) {
+          state.session = {};
+        }
+        try {
+          return original.apply(root, args);
+        } finally {
+          if (outer) {
+            state.session = undefined;
+            clearCached(state);
+          }
+        }
+      },
+    });
+  }
+}
+
+/**
+ * Hands the JSON computed for the analysis to cdk8s' own serialization of the object, which follows in the same
+ * synchronous synth, so no object is serialised twice. One use only; cleared at the start of every validation pass,
+ * at the end of every `App.synth()`, and at the end of the current task, so a changed app is always serialised anew.
+ */
+function cacheJson(state: AppState, apiObject: ApiObject, json: any): void {
+  Object.defineProperty(apiObject, 'toJson', {
+    configurable: true,
+    writable: true,
+    value: () => {
+      delete (apiObject as any).toJson;
+      state.cached.delete(apiObject);
+      return json;
+    },
+  });
+  if (state.cached.size === 0) {
+    queueMicrotask(() => clearCached(state));
+  }
+  state.cached.add(apiObject);
+}
+
+function clearCached(state: AppState): void {
+  for (const apiObject of state.cached) {
+    delete (apiObject as any).toJson;
+  }
+  state.cached.clear();
+}
+
 /** Every ApiObject of the app, serialised (objects that cannot be are left to the synth to report). */
-function appObjects(chart: Chart): AppObjects {
+function appObjects(chart: Chart, state?: AppState): AppObjects {
   const apiObjects: ApiObject[] = [];
   const manifests: any[] = [];
   for (const construct of chart.node.root.node.findAll()) {
@@ -147,7 +215,11 @@ function appObjects(chart: Chart): AppObjects {
       continue;
     }
     try {
-      manifests.push(construct.toJson());
+      const json = construct.toJson();
+      if (state) {
+        cacheJson(state, construct, json);
+      }
+      manifests.push(json);
       apiObjects.push(construct);
     } catch {
       // the synth reports an object that cannot be serialised; the analysis goes on without it
@@ -182,11 +254,15 @@ function constructSuppression(apiObject: ApiObject, code: string): string | unde
 
 /** The app's objects for this validation pass: serialised by the first chart of the pass, reused by the others. */
 function passObjects(chart: Chart, app: AppState): AppObjects {
+  if (app.session) {
+    app.session.objects = app.session.objects ?? appObjects(chart, app);
+    return app.session.objects;
+  }
   const pass = app.pass;
   if (!pass || pass.remaining <= 0) {
     return appObjects(chart); // validated outside an app-wide pass
   }
-  pass.objects = pass.objects ?? appObjects(chart);
+  pass.objects = pass.objects ?? appObjects(chart, app);
   const objects = pass.objects;
   if (--pass.remaining === 0) {
     app.pass = undefined;

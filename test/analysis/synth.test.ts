@@ -1,4 +1,4 @@
-import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Lazy, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppProtocol, HeadlessStatefulService, MeshAnalysis, MeshService } from '../../src';
 import { chart } from '../support/manifests';
@@ -71,6 +71,37 @@ describe('MeshAnalysis at synth', () => {
     const peers = c.node.findChild('Legacy').node.findChild('Peers') as ApiObject;
     peers.addJsonPatch(JsonPatch.add('/spec/ports', [{ name: 'tcp-postgresql', port: 5432, appProtocol: 'tcp' }]));
     expect(() => Testing.synth(c)).not.toThrow();
+  });
+
+  test('a change made between two synths in the same task is seen (cached JSON never outlives a synth)', () => {
+    const c = chart('db');
+    const pg = new HeadlessStatefulService(c, 'Pg', { containers: [{ name: 'pg', image: IMAGE }], ports: [{ port: 5432 }] });
+    const first = Testing.synth(c);
+    pg.addPort({ port: 8008, protocol: AppProtocol.HTTP, name: 'patroni' });
+    const second = Testing.synth(c);
+    expect(first.find(m => m.kind === 'StatefulSet').spec.template.spec.containers[0].ports).toHaveLength(1);
+    expect(second.find(m => m.kind === 'StatefulSet').spec.template.spec.containers[0].ports).toHaveLength(2);
+    expect(Testing.synth(c)).toEqual(second);
+  });
+
+  test('App.synth serialises every object once, although cdk8s validates the app once per chart', () => {
+    const app = Testing.app();
+    let produced = 0;
+    for (const name of ['a', 'b', 'c']) {
+      const c = new Chart(app, name, { namespace: name });
+      new HeadlessStatefulService(c, 'Db', { containers: [{ name: 'db', image: IMAGE }], ports: [{ port: 5432 }] });
+      new ApiObject(c, 'Counted', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'counted', namespace: name },
+        data: Lazy.any({ produce: () => ({ n: String(++produced) }) }),
+      });
+    }
+    const yaml = app.synthYaml();
+    expect(produced).toBe(3); // without the shared serialisation: 4 validation passes x 3 charts + 3 outputs = 15
+    expect(yaml).toContain('"n": "1"');
+    app.synthYaml();
+    expect(produced).toBe(6); // a new synth serialises anew
   });
 
   test('an app of several analysed charts synthesises, each chart reporting its own errors', () => {
