@@ -41,3 +41,7 @@ export { DatabaseEngine, PortRole } from './presets/database-engine';
 export type { EnginePort, EngineStorage } from './presets/database-engine';
 export { PostgresPatroniEngine } from './presets/postgres-patroni';
 export type { PostgresPatroniOptions } from './presets/postgres-patroni';
+
+// presets: etcd, rabbitmq, elasticsearch, mongodb
+export { ETCD_DEFAULT_IMAGE, EtcdEngine } from './presets/etcd';
+export type { EtcdOptions } from './presets/etcd';
