@@ -45,3 +45,5 @@ export type { PostgresPatroniOptions } from './presets/postgres-patroni';
 // presets: etcd, rabbitmq, elasticsearch, mongodb
 export { ETCD_DEFAULT_IMAGE, EtcdEngine } from './presets/etcd';
 export type { EtcdOptions } from './presets/etcd';
+export { RABBITMQ_DEFAULT_IMAGE, RabbitMqEngine } from './presets/rabbitmq';
+export type { RabbitMqOptions } from './presets/rabbitmq';
