@@ -47,3 +47,5 @@ export { ETCD_DEFAULT_IMAGE, EtcdEngine } from './presets/etcd';
 export type { EtcdOptions } from './presets/etcd';
 export { RABBITMQ_DEFAULT_IMAGE, RabbitMqEngine } from './presets/rabbitmq';
 export type { RabbitMqOptions } from './presets/rabbitmq';
+export { ELASTICSEARCH_DEFAULT_IMAGE, ElasticsearchEngine } from './presets/elasticsearch';
+export type { ElasticsearchOptions } from './presets/elasticsearch';
