@@ -49,3 +49,5 @@ export { RABBITMQ_DEFAULT_IMAGE, RabbitMqEngine } from './presets/rabbitmq';
 export type { RabbitMqOptions } from './presets/rabbitmq';
 export { ELASTICSEARCH_DEFAULT_IMAGE, ElasticsearchEngine } from './presets/elasticsearch';
 export type { ElasticsearchOptions } from './presets/elasticsearch';
+export { MONGODB_DEFAULT_IMAGE, MongoDbReplicaSetEngine } from './presets/mongodb-replica-set';
+export type { MongoDbReplicaSetOptions } from './presets/mongodb-replica-set';
