@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { PatroniChart } from './patroni';
+import { RabbitMqChart } from './rabbitmq';
 import { SearchCacheSyncChart } from './search-cache-sync';
 import { WebChart } from './web';
 
@@ -12,5 +13,6 @@ export function buildExamples(app: App): Chart[] {
     new WebChart(app, 'web'),
     new SearchCacheSyncChart(app, 'search-cache-sync'),
     new PatroniChart(app, 'patroni'),
+    new RabbitMqChart(app, 'rabbitmq'),
   ];
 }

@@ -43,3 +43,13 @@ export { DatabaseEngine, PortRole } from './presets/database-engine';
 export type { EnginePort, EngineStorage } from './presets/database-engine';
 export { PostgresPatroniEngine } from './presets/postgres-patroni';
 export type { PostgresPatroniOptions } from './presets/postgres-patroni';
+
+// presets: etcd, rabbitmq, elasticsearch, mongodb
+export { ETCD_DEFAULT_IMAGE, EtcdEngine } from './presets/etcd';
+export type { EtcdOptions } from './presets/etcd';
+export { RABBITMQ_DEFAULT_IMAGE, RabbitMqEngine } from './presets/rabbitmq';
+export type { RabbitMqOptions } from './presets/rabbitmq';
+export { ELASTICSEARCH_DEFAULT_IMAGE, ElasticsearchEngine } from './presets/elasticsearch';
+export type { ElasticsearchOptions } from './presets/elasticsearch';
+export { MONGODB_DEFAULT_IMAGE, MongoDbReplicaSetEngine } from './presets/mongodb-replica-set';
+export type { MongoDbReplicaSetOptions } from './presets/mongodb-replica-set';
