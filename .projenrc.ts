@@ -26,6 +26,7 @@ const project = new cdk.JsiiProject({
     'kubernetes-models@^5.1.0',
     '@kubernetes-models/istio@^3.0.1',
     'synckit@^0.11',
+    'fast-check@^4',
   ],
   // YAML parsing for the `lint` command and the mesh config; bundled, as jsii requires of runtime dependencies
   bundledDeps: ['yaml@^2'],

@@ -40,7 +40,8 @@ export function expectEveryPortDeclaredAndNamed(manifests: any[]): void {
  * Every env value that carries a cluster DNS name points at a headless Service of the pod's own namespace, and
  * every `$(VAR)` it uses is defined earlier in the same container.
  */
-export function expectPodAddressesResolve(manifests: any[]): void {
+export function expectPodAddressesResolve(manifests: any[], clusterDomain = 'cluster.local'): void {
+  const dnsName = new RegExp(`([a-z0-9-]+)\\.([a-z0-9-]+)\\.svc\\.${clusterDomain.replace(/\./g, '\\.')}(?![a-z0-9.-])`, 'g');
   const headless = new Set(manifests
     .filter(m => m.kind === 'Service' && m.spec.clusterIP === 'None')
     .map(m => `${m.metadata.name}.${m.metadata.namespace}`));
@@ -50,7 +51,7 @@ export function expectPodAddressesResolve(manifests: any[]): void {
     for (const container of [...pod.initContainers ?? [], ...pod.containers]) {
       const defined: string[] = [];
       for (const env of container.env ?? []) {
-        for (const [, svc, svcNs] of (env.value ?? '').matchAll(/([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local/g)) {
+        for (const [, svc, svcNs] of (env.value ?? '').matchAll(dnsName)) {
           const where = `${sts.metadata.name}/${container.name} ${env.name}`;
           expect({ where, namespace: svcNs, headless: headless.has(`${svc}.${svcNs}`) }).toEqual({ where, namespace: ns, headless: true });
         }
@@ -72,13 +73,14 @@ function selects(selector: Record<string, string> | undefined, labels: Record<st
  * clients' DestinationRule asks for agrees with what the server accepts:
  * - pods outside the mesh (label `sidecar.istio.io/inject: "false"` and not ambient): no STRICT policy, clients DISABLE;
  * - a server-side DISABLE or PERMISSIVE (port- or workload-level): clients DISABLE on that port (istio#39439);
+ * - a port excluded from the sidecar (`traffic.sidecar.istio.io/excludeInboundPorts`) is plaintext: clients DISABLE;
  * - a server-side STRICT: clients never DISABLE.
  * A Service is matched to the workload whose own selector it narrows (a Service selecting `role: replica`, a label
  * set at run time, still selects a subset of that workload's pods). Services without a selector (endpoints written by
  * someone else) cannot be checked statically and are skipped.
  * Returns the number of (Service, port) pairs checked, so tests can assert it is not zero.
  */
-export function expectMtlsAgreement(manifests: any[]): number {
+export function expectMtlsAgreement(manifests: any[], clusterDomain = 'cluster.local'): number {
   let checked = 0;
   const workloads = manifests.filter(m => m.kind === 'StatefulSet' || m.kind === 'Deployment');
   for (const svc of manifests.filter(m => m.kind === 'Service' && m.spec.selector)) {
@@ -88,10 +90,12 @@ export function expectMtlsAgreement(manifests: any[]): number {
       continue;
     }
     const podLabels = pods.spec.template.metadata.labels;
+    const bypassed = String(pods.spec.template.metadata.annotations?.['traffic.sidecar.istio.io/excludeInboundPorts'] ?? '')
+      .split(',').filter(p => p !== '').map(Number);
     const outside = podLabels['sidecar.istio.io/inject'] === 'false' && podLabels['istio.io/dataplane-mode'] !== 'ambient';
     const pa = manifests.find(m => m.kind === 'PeerAuthentication' && m.metadata.namespace === ns && m.spec.selector
       && selects(m.spec.selector.matchLabels, podLabels));
-    const fqdn = `${svc.metadata.name}.${ns}.svc.cluster.local`;
+    const fqdn = `${svc.metadata.name}.${ns}.svc.${clusterDomain}`;
     const dr = manifests.find(m => m.kind === 'DestinationRule' && m.spec.host === fqdn);
     for (const port of svc.spec.ports) {
       const where = `${fqdn}:${port.port}`;
@@ -100,7 +104,8 @@ export function expectMtlsAgreement(manifests: any[]): number {
       if (outside) {
         expect({ where, pa: pa?.spec.mtls?.mode, client }).toEqual({ where, pa: undefined, client: 'DISABLE' });
       } else {
-        const server = pa?.spec.portLevelMtls?.[String(port.port)]?.mode ?? pa?.spec.mtls?.mode ?? 'UNKNOWN';
+        const server = bypassed.includes(port.port) ? 'BYPASSED'
+          : pa?.spec.portLevelMtls?.[String(port.port)]?.mode ?? pa?.spec.mtls?.mode ?? 'UNKNOWN';
         const expected = server === 'STRICT' ? expect.not.stringMatching(/^DISABLE$/) : 'DISABLE';
         expect({ where, server, client }).toEqual({ where, server, client: expected });
       }

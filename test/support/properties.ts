@@ -1,0 +1,36 @@
+import * as fc from 'fast-check';
+import { MeshAnalyzer, Severity } from '../../src';
+import { expectEveryPortDeclaredAndNamed, expectMtlsAgreement, expectPodAddressesResolve } from './assertions';
+import { expectSchemaValid } from './manifests';
+
+/**
+ * Runs per property: 200 in the test suite; `npx projen fuzz` multiplies them by 10 (PROPERTY_RUNS_FACTOR) and may
+ * change the seed (PROPERTY_SEED). The seed is fixed so CI is reproducible; a failure prints it with the shrunk case.
+ */
+export const PROPERTY_RUNS = 200 * Number(process.env.PROPERTY_RUNS_FACTOR ?? 1);
+export const PROPERTY_SEED = Number(process.env.PROPERTY_SEED ?? 20261121);
+
+export function assertProperty<T>(property: fc.IProperty<T>, runs = PROPERTY_RUNS): void {
+  fc.assert(property, { numRuns: runs, seed: PROPERTY_SEED, endOnFailure: true });
+}
+
+/** An RFC 1035 label of 1 to `max` characters: lowercase, starts with a letter, no trailing dash. */
+export const dnsLabel = (max: number) =>
+  fc.stringMatching(new RegExp(`^[a-z]([a-z0-9-]{0,${max - 2}}[a-z0-9])?$`)).filter(s => s.length <= max);
+
+/** A namespace (RFC 1123 label), avoiding the system namespaces Istio and the analyzer treat specially. */
+export const namespaceName = dnsLabel(20).filter(ns => !['default', 'kube-system', 'kube-public', 'istio-system'].includes(ns));
+
+export const clusterDomain = fc.constantFrom('cluster.local', 'corp.internal', 'k8s.example.com');
+
+/** The property every synthesised app must satisfy. */
+export function expectMeshCorrect(manifests: any[], domain: string, expectAgreement: boolean): void {
+  expectSchemaValid(manifests);
+  const errors = MeshAnalyzer.analyze(manifests, { clusterDomain: domain }).filter(f => f.severity === Severity.ERROR);
+  expect(errors.map(f => `${f.code} ${f.message}`)).toEqual([]);
+  expectEveryPortDeclaredAndNamed(manifests);
+  expectPodAddressesResolve(manifests, domain);
+  if (expectAgreement) {
+    expectMtlsAgreement(manifests, domain);
+  }
+}
