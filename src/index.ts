@@ -41,3 +41,15 @@ export { DatabaseEngine, PortRole } from './presets/database-engine';
 export type { EnginePort, EngineStorage } from './presets/database-engine';
 export { PostgresPatroniEngine } from './presets/postgres-patroni';
 export type { PostgresPatroniOptions } from './presets/postgres-patroni';
+
+// presets: redis-sentinel, redis-cluster, cassandra, kafka, zookeeper
+export { RedisSentinelEngine } from './presets/redis-sentinel';
+export type { RedisSentinelOptions } from './presets/redis-sentinel';
+export { RedisClusterEngine } from './presets/redis-cluster';
+export type { RedisClusterOptions } from './presets/redis-cluster';
+export { CassandraEngine } from './presets/cassandra';
+export type { CassandraOptions } from './presets/cassandra';
+export { KafkaEngine } from './presets/kafka';
+export type { KafkaOptions } from './presets/kafka';
+export { ZooKeeperEngine } from './presets/zookeeper';
+export type { ZooKeeperOptions } from './presets/zookeeper';
