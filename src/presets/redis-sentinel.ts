@@ -82,6 +82,10 @@ const DISCOVER_MASTER = `discover_master() {
       *) echo "$reply"; return 0 ;;
     esac
   done
+}
+# a double-quoted Redis config string: backslashes and quotes escaped (passwords may contain both)
+conf_quote() {
+  printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g')"
 }`;
 
 /** Starts Redis as master or as a replica of the master the Sentinels know (ordinal 0 when none answers). */
@@ -100,8 +104,8 @@ conf="${REDIS_CONF_DIR}/redis.conf"
   echo "bind * -::*"
   echo "dir $REDIS_DATA_DIR"
   echo "appendonly yes"
-  echo "requirepass \\"$REDIS_PASSWORD\\""
-  echo "masterauth \\"$REDIS_PASSWORD\\""
+  echo "requirepass $(conf_quote "$REDIS_PASSWORD")"
+  echo "masterauth $(conf_quote "$REDIS_PASSWORD")"
   echo "replica-announce-ip $REDIS_ANNOUNCE_HOST"
   echo "replica-announce-port 6379"
   if [ "$master" != "$REDIS_ANNOUNCE_HOST" ]; then
@@ -130,10 +134,10 @@ conf="${SENTINEL_CONF_DIR}/sentinel.conf"
   echo "sentinel announce-hostnames yes"
   echo "sentinel announce-ip $REDIS_SENTINEL_ANNOUNCE_IP"
   echo "sentinel announce-port 26379"
-  echo "requirepass \\"$REDIS_PASSWORD\\""
-  echo "sentinel sentinel-pass \\"$REDIS_PASSWORD\\""
+  echo "requirepass $(conf_quote "$REDIS_PASSWORD")"
+  echo "sentinel sentinel-pass $(conf_quote "$REDIS_PASSWORD")"
   echo "sentinel monitor $REDIS_MASTER_SET $master 6379 $REDIS_SENTINEL_QUORUM"
-  echo "sentinel auth-pass $REDIS_MASTER_SET \\"$REDIS_PASSWORD\\""
+  echo "sentinel auth-pass $REDIS_MASTER_SET $(conf_quote "$REDIS_PASSWORD")"
   echo "sentinel down-after-milliseconds $REDIS_MASTER_SET $REDIS_SENTINEL_DOWN_AFTER_MILLISECONDS"
   echo "sentinel failover-timeout $REDIS_MASTER_SET $REDIS_SENTINEL_FAILOVER_TIMEOUT"
   echo "sentinel parallel-syncs $REDIS_MASTER_SET 1"

@@ -78,7 +78,11 @@ describe('RedisSentinelEngine', () => {
     // resolve-hostnames must come before a monitor line that names a host
     expect(sentinel.indexOf('sentinel resolve-hostnames yes')).toBeLessThan(sentinel.indexOf('sentinel monitor'));
     expect(sentinel).toContain('echo "sentinel monitor $REDIS_MASTER_SET $master 6379 $REDIS_SENTINEL_QUORUM"');
-    expect(sentinel).toContain('echo "sentinel sentinel-pass \\"$REDIS_PASSWORD\\""');
+    expect(sentinel).toContain('echo "sentinel sentinel-pass $(conf_quote "$REDIS_PASSWORD")"');
+    expect(sentinel).toContain('echo "sentinel auth-pass $REDIS_MASTER_SET $(conf_quote "$REDIS_PASSWORD")"');
+    expect(scripts['start-redis.sh']).toContain('echo "masterauth $(conf_quote "$REDIS_PASSWORD")"');
+    // passwords may hold quotes and backslashes: they are escaped for the Redis config parser
+    expect(sentinel).toContain(`sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g'`);
     const { redis: main, sentinel: sentinelContainer } = containers(sts);
     expect(main.command).toEqual(['/bin/bash', '/opt/bitnami/scripts/start-scripts/start-redis.sh']);
     expect(sentinelContainer.command).toEqual(['/bin/bash', '/opt/bitnami/scripts/start-scripts/start-sentinel.sh']);
