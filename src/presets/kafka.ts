@@ -27,8 +27,8 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AppProtocol } from '../app-protocol';
-import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, POD_INDEX_LABEL, seedWritablePaths, tcpProbe } from '../private/bitnami';
 import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, POD_INDEX_LABEL, seedWritablePaths, tcpProbe } from '../private/bitnami';
 
 /**
  * Options of `KafkaEngine`.

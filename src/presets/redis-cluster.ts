@@ -24,8 +24,8 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AppProtocol } from '../app-protocol';
-import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, seedWritablePaths, shellProbe, wrapEntrypoint } from '../private/bitnami';
 import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, seedWritablePaths, shellProbe, wrapEntrypoint } from '../private/bitnami';
 
 /**
  * Options of `RedisClusterEngine`.

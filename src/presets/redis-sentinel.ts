@@ -19,8 +19,8 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AppProtocol } from '../app-protocol';
-import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, checkPinnedImage, shellProbe } from '../private/bitnami';
 import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, checkPinnedImage, shellProbe } from '../private/bitnami';
 
 /**
  * Options of `RedisSentinelEngine`.

@@ -85,8 +85,12 @@ describe('KafkaEngine', () => {
     const c = chart('ns');
     kafka(c);
     const { container } = synthDatabase(c);
-    expect(container.readinessProbe).toMatchObject({ tcpSocket: { port: 9092 }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 });
-    expect(container.livenessProbe).toMatchObject({ tcpSocket: { port: 9093 }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
+    expect(container.readinessProbe).toMatchObject({
+      tcpSocket: { port: 9092 }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6,
+    });
+    expect(container.livenessProbe).toMatchObject({
+      tcpSocket: { port: 9093 }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3,
+    });
   });
 
   test('the config directory is writable and seeded from the image; data on the claim', () => {

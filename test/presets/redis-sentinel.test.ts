@@ -82,7 +82,7 @@ describe('RedisSentinelEngine', () => {
     expect(sentinel).toContain('echo "sentinel auth-pass $REDIS_MASTER_SET $(conf_quote "$REDIS_PASSWORD")"');
     expect(scripts['start-redis.sh']).toContain('echo "masterauth $(conf_quote "$REDIS_PASSWORD")"');
     // passwords may hold quotes and backslashes: they are escaped for the Redis config parser
-    expect(sentinel).toContain(`sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g'`);
+    expect(sentinel).toContain('sed -e \'s/\\\\/\\\\\\\\/g\' -e \'s/"/\\\\"/g\'');
     const { redis: main, sentinel: sentinelContainer } = containers(sts);
     expect(main.command).toEqual(['/bin/bash', '/opt/bitnami/scripts/start-scripts/start-redis.sh']);
     expect(sentinelContainer.command).toEqual(['/bin/bash', '/opt/bitnami/scripts/start-scripts/start-sentinel.sh']);

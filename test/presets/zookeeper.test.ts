@@ -59,8 +59,13 @@ describe('ZooKeeperEngine', () => {
     const { env, manifests } = synthDatabase(c);
     const ref = (key: string) => ({ secretKeyRef: { name: 'zk-credentials', key } });
     expect(env).toMatchObject({
-      ZOO_ENABLE_AUTH: 'yes', ZOO_FIPS_MODE: 'no', ZOO_CLIENT_USER: 'zookeeper', ZOO_SERVER_USERS: 'kafka,zookeeper',
-      ZOO_ENABLE_QUORUM_AUTH: 'yes', ZOO_QUORUM_LEARNER_USER: 'quorum', ZOO_QUORUM_SERVER_USERS: 'quorum',
+      ZOO_ENABLE_AUTH: 'yes',
+      ZOO_FIPS_MODE: 'no',
+      ZOO_CLIENT_USER: 'zookeeper',
+      ZOO_SERVER_USERS: 'kafka,zookeeper',
+      ZOO_ENABLE_QUORUM_AUTH: 'yes',
+      ZOO_QUORUM_LEARNER_USER: 'quorum',
+      ZOO_QUORUM_SERVER_USERS: 'quorum',
     });
     expect(env.ZOO_CLIENT_PASSWORD).toEqual(ref('client-password'));
     expect(env.ZOO_SERVER_PASSWORDS).toEqual(ref('server-passwords'));
