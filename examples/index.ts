@@ -1,6 +1,9 @@
 import { App, Chart } from 'cdk8s';
+import { CassandraCrossNamespaceChart } from './cassandra-cross-namespace';
+import { KafkaChart } from './kafka';
 import { PatroniChart } from './patroni';
 import { RabbitMqChart } from './rabbitmq';
+import { RedisOutsideMeshChart } from './redis-outside-mesh';
 import { SearchCacheSyncChart } from './search-cache-sync';
 import { WebChart } from './web';
 
@@ -13,6 +16,9 @@ export function buildExamples(app: App): Chart[] {
     new WebChart(app, 'web'),
     new SearchCacheSyncChart(app, 'search-cache-sync'),
     new PatroniChart(app, 'patroni'),
+    new RedisOutsideMeshChart(app, 'redis-outside-mesh'),
+    new CassandraCrossNamespaceChart(app, 'cassandra-cross-namespace'),
+    new KafkaChart(app, 'kafka'),
     new RabbitMqChart(app, 'rabbitmq'),
   ];
 }

@@ -53,3 +53,15 @@ export { ELASTICSEARCH_DEFAULT_IMAGE, ElasticsearchEngine } from './presets/elas
 export type { ElasticsearchOptions } from './presets/elasticsearch';
 export { MONGODB_DEFAULT_IMAGE, MongoDbReplicaSetEngine } from './presets/mongodb-replica-set';
 export type { MongoDbReplicaSetOptions } from './presets/mongodb-replica-set';
+
+// presets: redis-sentinel, redis-cluster, cassandra, kafka, zookeeper
+export { RedisSentinelEngine } from './presets/redis-sentinel';
+export type { RedisSentinelOptions } from './presets/redis-sentinel';
+export { RedisClusterEngine } from './presets/redis-cluster';
+export type { RedisClusterOptions } from './presets/redis-cluster';
+export { CassandraEngine } from './presets/cassandra';
+export type { CassandraOptions } from './presets/cassandra';
+export { KafkaEngine } from './presets/kafka';
+export type { KafkaOptions } from './presets/kafka';
+export { ZooKeeperEngine } from './presets/zookeeper';
+export type { ZooKeeperOptions } from './presets/zookeeper';

@@ -8,7 +8,7 @@ describe('all examples', () => {
   const charts = buildExamples(app);
 
   test('each example is its own chart, with its own namespace', () => {
-    expect(charts.map(c => c.node.id)).toEqual(['web', 'search-cache-sync', 'patroni', 'rabbitmq']);
+    expect(charts.map(c => c.node.id)).toEqual(['web', 'search-cache-sync', 'patroni', 'redis-outside-mesh', 'cassandra-cross-namespace', 'kafka', 'rabbitmq']);
     expect(new Set(charts.map(c => c.namespace)).size).toBe(charts.length);
   });
 

@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
-import { MeshAnalyzer, Severity } from '../../src';
 import { expectEveryPortDeclaredAndNamed, expectMtlsAgreement, expectPodAddressesResolve } from './assertions';
 import { expectSchemaValid } from './manifests';
+import { MeshAnalyzer, Severity } from '../../src';
 
 /**
  * Runs per property: 200 in the test suite; `npx projen fuzz` multiplies them by 10 (PROPERTY_RUNS_FACTOR) and may

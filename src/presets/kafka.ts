@@ -1,0 +1,165 @@
+/**
+ * Apache Kafka in KRaft mode: every pod is a controller and a broker.
+ *
+ * Sources (facts carried over, code written here):
+ * - /work/notes/engines.md §5 (Kafka), from the Bitnami chart `bitnami/kafka` (ports 9092 CLIENT, 9093 CONTROLLER,
+ *   9094 INTERNAL; advertised listeners on the pod FQDN; `podManagementPolicy: Parallel`) and the image scripts
+ *   `bitnami/containers bitnami/kafka/4.0/debian-12/rootfs/opt/bitnami/scripts/kafka-env.sh` and `libkafka.sh`:
+ *   - the controller role requires `KAFKA_CFG_CONTROLLER_QUORUM_VOTERS` (validation: "Role 'controller' enabled but
+ *     environment variable KAFKA_CFG_CONTROLLER_QUORUM_VOTERS was not provided");
+ *   - on Kafka >= 4 a controller is formatted with `--feature=kraft.version=1` and `--initial-controllers` when
+ *     `KAFKA_INITIAL_CONTROLLERS` is set, else `--no-initial-controllers`;
+ *   - defaults `KAFKA_CLIENT_PASSWORDS`, `KAFKA_INTER_BROKER_PASSWORD`, `KAFKA_CONTROLLER_PASSWORD` = `bitnami`, so
+ *     the preset always sets all three from the Secret;
+ *   - an empty `KAFKA_CLUSTER_ID` makes each node generate its own, so it comes from the Secret, the same for all.
+ * - Newer image scripts (`bitnami/kafka/4.3/.../libkafka.sh`, and its README) add `KAFKA_KRAFT_VERSION` (0 = static
+ *   quorum) and default `controller.quorum.bootstrap.servers` to `localhost:9093`; the preset sets
+ *   `KAFKA_KRAFT_VERSION=0` so an image override to those versions keeps the same static quorum.
+ * - Apache Kafka: KAFKA-18028 (apache/kafka#17836, in 4.0.0: `--no-initial-controllers` accepts
+ *   `kraft.version=1`), KAFKA-19719 (apache/kafka#20595: "a static quorum defined by controller.quorum.voters but
+ *   [controllers formatted] with --no-initial-controllers" is a valid configuration), KIP-853 docs
+ *   (apache/kafka#17076: a dynamic quorum uses `controller.quorum.bootstrap.servers` and per-controller directory ids).
+ * - bitnami/charts#34015 and PR #34689 (`kraftVersion: 0` for static quorums).
+ * - ../shared/REFERENCE.md: 9092 `tcp-client`, 9093 `tcp-controller`, 9094 `tcp-interbroker`; advertised host = pod FQDN.
+ * - Image `docker.io/bitnamilegacy/kafka:4.0.0-debian-12-r10` (Bitnami moved versioned tags to `bitnamilegacy` in
+ *   Aug 2025, which gets no updates: bitnami/containers#83267).
+ */
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { AppProtocol } from '../app-protocol';
+import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, POD_INDEX_LABEL, seedWritablePaths, tcpProbe } from '../private/bitnami';
+
+/**
+ * Options of `KafkaEngine`.
+ */
+export interface KafkaOptions {
+  /**
+   * The Secret holding, under these keys:
+   * - `cluster-id`: the KRaft cluster id, the same for every node (a base64 UUID, e.g. from
+   *   `kafka-storage.sh random-uuid`);
+   * - `client-passwords`: the SASL passwords of `clientUsers`, comma-separated, in the same order;
+   * - `inter-broker-password`: the password of `interBrokerUser`;
+   * - `controller-password`: the password of `controllerUser`.
+   * Only referenced: no password is ever written into a manifest.
+   */
+  readonly credentials: kplus.ISecret;
+
+  /**
+   * The SASL users clients authenticate as (PLAIN or SCRAM-SHA-256/512).
+   * @default ['user']
+   */
+  readonly clientUsers?: string[];
+
+  /**
+   * The SASL user brokers authenticate as to each other (PLAIN).
+   * @default 'inter_broker_user'
+   */
+  readonly interBrokerUser?: string;
+
+  /**
+   * The SASL user controllers authenticate as to each other (PLAIN).
+   * @default 'controller_user'
+   */
+  readonly controllerUser?: string;
+}
+
+const LISTENERS = { client: 9092, controller: 9093, interbroker: 9094 };
+
+/**
+ * Apache Kafka in KRaft mode: `replicas` pods (3 by default), each a controller and a broker
+ * (`process.roles=controller,broker`), started in parallel so the controller quorum can form.
+ *
+ * - Node id = the pod ordinal, from the downward API label `apps.kubernetes.io/pod-index` (Kubernetes >= 1.28): the
+ *   image's own entrypoint runs unchanged.
+ * - Advertised listeners: `CLIENT://<pod FQDN>:9092,INTERNAL://<pod FQDN>:9094`, with `$(POD_NAME)`.
+ * - Quorum: static, `controller.quorum.voters = <ordinal>@<pod FQDN>:9093,...`. The pinned image's scripts require
+ *   it for the controller role, and a dynamic quorum (`KAFKA_INITIAL_CONTROLLERS`) needs a directory id per
+ *   controller that must be generated once and kept, which a StatefulSet cannot hand out. A static quorum's voters
+ *   cannot change without downtime: choose the pod count once.
+ * - Every listener is SASL_PLAINTEXT (SASL PLAIN between brokers and controllers); encryption in transit comes from
+ *   the mesh (mTLS). Outside the mesh the traffic is authenticated but not encrypted.
+ */
+export class KafkaEngine extends DatabaseEngine {
+  public readonly engineName = 'kafka';
+  public readonly defaultImage?: string = 'docker.io/bitnamilegacy/kafka:4.0.0-debian-12-r10';
+  public readonly defaultReplicas = 3;
+  public readonly ports: EnginePort[] = [
+    { port: LISTENERS.client, name: 'client', protocol: AppProtocol.TCP, role: PortRole.CLIENT },
+    { port: LISTENERS.controller, name: 'controller', protocol: AppProtocol.TCP, role: PortRole.PEER },
+    { port: LISTENERS.interbroker, name: 'interbroker', protocol: AppProtocol.TCP, role: PortRole.PEER },
+  ];
+  public readonly storage: EngineStorage = { claimName: 'data', mountPath: '/bitnami/kafka', defaultSize: Size.gibibytes(8) };
+
+  private readonly options: KafkaOptions;
+
+  public constructor(options: KafkaOptions) {
+    super();
+    this.options = options;
+    const users = options.clientUsers ?? ['user'];
+    if (users.length === 0) {
+      throw new Error('KafkaEngine: clientUsers is empty; name at least one SASL user, e.g. [\'user\']');
+    }
+    for (const user of [...users, options.interBrokerUser, options.controllerUser]) {
+      if (user !== undefined && !/^[A-Za-z0-9._-]+$/.test(user)) {
+        throw new Error(`KafkaEngine: SASL user '${user}' must be letters, digits, '.', '_' or '-' (the image splits user lists on ',', ';' and spaces)`);
+      }
+    }
+  }
+
+  /** @internal */
+  public _setup(context: EngineContext): EngineSetup {
+    const credentials = this.options.credentials;
+    const { client, controller, interbroker } = LISTENERS;
+    return {
+      containerName: 'kafka',
+      container: {
+        securityContext: BITNAMI_CONTAINER_SECURITY,
+        readiness: tcpProbe(client, { initialDelay: 5, period: 10, timeout: 5, failureThreshold: 6 }),
+        liveness: tcpProbe(controller, { initialDelay: 10, period: 10, timeout: 5, failureThreshold: 3 }),
+      },
+      resources: {
+        cpu: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.millis(2000) },
+        memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) },
+      },
+      podSecurityContext: BITNAMI_POD_SECURITY,
+      // controllers must all start to form the quorum
+      podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
+      writablePaths: ['/opt/bitnami/kafka/config', '/opt/bitnami/kafka/logs', '/tmp'],
+      needsKubernetesApi: false,
+      roleRules: [],
+      configure: (target: EngineTarget) => {
+        const workload = target.workload;
+        // the image writes server.properties next to the files it ships in config/
+        seedWritablePaths(target, ['/opt/bitnami/kafka/config']);
+        target.container.env.addVariable('KAFKA_CFG_NODE_ID',
+          kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_LABEL, { key: POD_INDEX_LABEL }));
+        target.env('KAFKA_CFG_PROCESS_ROLES', 'controller,broker');
+        target.env('KAFKA_CFG_LISTENERS', `CLIENT://:${client},CONTROLLER://:${controller},INTERNAL://:${interbroker}`);
+        workload.addPodNameEnv({ container: target.container });
+        target.env('KAFKA_CFG_ADVERTISED_LISTENERS', `CLIENT://${workload.selfFqdn}:${client},INTERNAL://${workload.selfFqdn}:${interbroker}`);
+        target.env('KAFKA_CFG_LISTENER_SECURITY_PROTOCOL_MAP', 'CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT');
+        target.env('KAFKA_CFG_CONTROLLER_LISTENER_NAMES', 'CONTROLLER');
+        target.env('KAFKA_CFG_INTER_BROKER_LISTENER_NAME', 'INTERNAL');
+        target.env('KAFKA_CFG_SASL_MECHANISM_CONTROLLER_PROTOCOL', 'PLAIN');
+        target.env('KAFKA_CFG_SASL_MECHANISM_INTER_BROKER_PROTOCOL', 'PLAIN');
+        // static quorum: every controller by ordinal (= node id) and pod FQDN
+        workload.addPeerListEnv('KAFKA_CFG_CONTROLLER_QUORUM_VOTERS', `{ordinal}@{host}:${controller}`, { container: target.container });
+        target.env('KAFKA_KRAFT_VERSION', '0');
+        target.secretEnv('KAFKA_CLUSTER_ID', credentials, 'cluster-id');
+        target.env('KAFKA_CLIENT_USERS', (this.options.clientUsers ?? ['user']).join(','));
+        target.secretEnv('KAFKA_CLIENT_PASSWORDS', credentials, 'client-passwords');
+        target.env('KAFKA_INTER_BROKER_USER', this.options.interBrokerUser ?? 'inter_broker_user');
+        target.secretEnv('KAFKA_INTER_BROKER_PASSWORD', credentials, 'inter-broker-password');
+        target.env('KAFKA_CONTROLLER_USER', this.options.controllerUser ?? 'controller_user');
+        target.secretEnv('KAFKA_CONTROLLER_PASSWORD', credentials, 'controller-password');
+        // internal topics replicated across the pods (at most 3 copies, at least 2 in sync when there are 2 or more)
+        target.env('KAFKA_CFG_OFFSETS_TOPIC_REPLICATION_FACTOR', String(Math.min(3, context.replicas)));
+        target.env('KAFKA_CFG_TRANSACTION_STATE_LOG_REPLICATION_FACTOR', String(Math.min(3, context.replicas)));
+        target.env('KAFKA_CFG_TRANSACTION_STATE_LOG_MIN_ISR', String(Math.min(2, context.replicas)));
+
+        workload.addClientService('Client', { ports: [client] });
+      },
+    };
+  }
+}
