@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { MeshAnalysis } from './analysis/synth';
+import { MeshAnalysis, recordClusterDomain } from './analysis/synth';
 import { MeshMode, MeshModeKind } from './mesh-mode';
 import { MeshPort, MeshPortOptions } from './mesh-port';
 import { IMeshService, MeshService } from './mesh-service';
@@ -333,6 +333,7 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
     checkStatefulSetName(this, this.name);
     this.namespace = resolveNamespace(this, this, props.namespace ?? props.metadata?.namespace);
     this.clusterDomain = resolveClusterDomain(this, props.clusterDomain);
+    recordClusterDomain(this, this.clusterDomain);
     this.headlessServiceName = resolveName(this, 'headless Service name', props.headlessServiceName ?? `${this.name}-headless`, id);
     this.replicas = props.replicas ?? 1;
     if (!Number.isInteger(this.replicas) || this.replicas < 1) {

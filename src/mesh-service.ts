@@ -1,7 +1,7 @@
 import { ApiObjectMetadata } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { MeshAnalysis } from './analysis/synth';
+import { MeshAnalysis, recordClusterDomain } from './analysis/synth';
 import { AppProtocol } from './app-protocol';
 import { MeshPort, MeshPortOptions } from './mesh-port';
 import { NAME_LABEL, resolveClusterDomain, resolveName, resolveNamespace, serviceFqdn } from './private/identity';
@@ -152,6 +152,7 @@ export class MeshService extends kplus.Service implements IMeshService {
     MeshAnalysis.enable(this);
     this.namespace = namespace;
     this.clusterDomain = resolveClusterDomain(this, props.clusterDomain);
+    recordClusterDomain(this, this.clusterDomain);
     this.fqdn = serviceFqdn(name, this.namespace, this.clusterDomain);
     this.headless = props.headless ?? false;
     this.publishNotReadyAddresses = props.publishNotReadyAddresses ?? this.headless;

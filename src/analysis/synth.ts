@@ -29,6 +29,8 @@ export interface MeshAnalysisOptions {
 interface ChartState {
   options: MeshAnalysisOptions;
   readonly printed: Set<string>;
+  /** The cluster domain the chart's constructs resolved (the first one), used unless the options set one. */
+  clusterDomain?: string;
 }
 
 /**
@@ -120,10 +122,24 @@ export class MeshAnalysis {
    */
   public static findings(chart: Chart, options?: MeshAnalysisOptions): Finding[] {
     const holder = chart as unknown as { [STATE]?: ChartState };
-    return analyzeChart(chart, options ?? holder[STATE]?.options ?? {});
+    return analyzeChart(chart, effectiveOptions(holder[STATE], options ?? holder[STATE]?.options ?? {}));
   }
 
   private constructor() {}
+}
+
+/**
+ * Tells the synth-time analysis of `scope`'s chart which cluster DNS domain its objects use (the constructs of this
+ * library resolve one); an explicit `clusterDomain` option still wins. Not part of the public API.
+ */
+export function recordClusterDomain(scope: IConstruct, clusterDomain: string): void {
+  MeshAnalysis.enable(scope);
+  const state = (Chart.of(scope) as unknown as { [STATE]?: ChartState })[STATE]!;
+  state.clusterDomain = state.clusterDomain ?? clusterDomain;
+}
+
+function effectiveOptions(state: ChartState | undefined, options: MeshAnalysisOptions): MeshAnalysisOptions {
+  return options.clusterDomain !== undefined || state?.clusterDomain === undefined ? options : { ...options, clusterDomain: state.clusterDomain };
 }
 
 function appState(chart: Chart): AppState {
@@ -272,7 +288,7 @@ function passObjects(chart: Chart, app: AppState): AppObjects {
 
 function validate(chart: Chart, state: ChartState, app: AppState): string[] {
   const errors: string[] = [];
-  for (const f of analyzeChart(chart, state.options, passObjects(chart, app))) {
+  for (const f of analyzeChart(chart, effectiveOptions(state, state.options), passObjects(chart, app))) {
     const where = `${f.constructPath}: ${f.code}`;
     if (f.suppressedReason !== undefined) {
       printOnce(state, `[cdk8s-stateful-mesh] suppressed ${where} ${f.origin} (reason: ${f.suppressedReason})`);
