@@ -101,6 +101,12 @@ project.addTask('synth:helm', {
   exec: 'cdk8s synth --no-check-upgrade --format helm --chart-version 0.1.0 --output cdk8s.out/helm',
 });
 
+project.addTask('fuzz', {
+  description: 'Run the property tests with 10x the runs (2000 per property); PROPERTY_SEED=<n> tries another seed',
+  exec: 'jest --ci --coverage=false test/properties',
+  env: { PROPERTY_RUNS_FACTOR: '10' },
+});
+
 project.addTask('bench', {
   description: 'Benchmark the constructs against raw ApiObjects building the same manifests (ratios, same process)',
   exec: 'node --expose-gc -r ts-node/register bench/bench.ts',

@@ -1,6 +1,7 @@
 import { ApiObject, Chart, JsonPatch, Lazy, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AppProtocol, HeadlessStatefulService, MeshAnalysis, MeshService } from '../../src';
+import * as kplus from 'cdk8s-plus-27';
+import { AppProtocol, HeadlessStatefulService, MeshAnalysis, MeshMode, MeshPolicy, MeshService } from '../../src';
 import { chart } from '../support/manifests';
 
 const IMAGE = 'registry.example.com/db:1.2.3';
@@ -113,6 +114,17 @@ describe('MeshAnalysis at synth', () => {
     expect(app.synthYaml()).toContain('kind: StatefulSet');
     new ApiObject(app.node.findChild('b'), 'Raw', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'raw', namespace: 'b' }, spec: { clusterIP: 'None', selector: { a: 'b' } } });
     expect(() => app.synthYaml()).toThrow(/\[b\] b\/Raw: SM101/);
+  });
+
+  test('the analysis uses the cluster domain the constructs resolved (found by the property tests)', () => {
+    const c = chart('db');
+    const pg = new HeadlessStatefulService(c, 'Pg', {
+      clusterDomain: 'corp.internal', meshMode: MeshMode.sidecar(), serviceAccount: new kplus.ServiceAccount(c, 'Sa'),
+      containers: [{ name: 'pg', image: IMAGE }], ports: [{ port: 5432 }],
+    });
+    new MeshPolicy(c, 'Policy', { workload: pg });
+    expect(MeshAnalysis.findings(c)).toEqual([]);
+    expect(MeshAnalysis.findings(c, { clusterDomain: 'cluster.local' }).map(f => f.code)).toEqual(['SM301']); // an explicit option wins
   });
 
   test('charts without the constructs are not analysed unless enabled', () => {

@@ -1,13 +1,15 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  DatabaseEngine, ElasticsearchEngine, EtcdEngine, MongoDbReplicaSetEngine, PostgresPatroniEngine, RabbitMqEngine,
+  CassandraEngine, DatabaseEngine, ElasticsearchEngine, EtcdEngine, KafkaEngine, MongoDbReplicaSetEngine, PostgresPatroniEngine, RabbitMqEngine,
+  RedisClusterEngine, RedisSentinelEngine, ZooKeeperEngine,
 } from '../../src';
 
 /** How a test builds one preset: its engine, an image when it has none of its own, and the replica counts it accepts. */
 export interface PresetCase {
   readonly id: string;
-  readonly engine: (scope: Chart) => DatabaseEngine;
+  /** The engine; `variant` flips an option where the preset has one worth exercising. */
+  readonly engine: (scope: Chart, variant: boolean) => DatabaseEngine;
   readonly image?: string;
   /** Valid replica counts, for generated configurations. */
   readonly replicas: number[];
@@ -28,8 +30,21 @@ export const PRESETS: PresetCase[] = [
   { id: 'rabbitmq', engine: s => new RabbitMqEngine({ credentials: secret(s, 'rabbitmq-credentials') }), replicas: [1, 3, 5] },
   {
     id: 'elasticsearch',
-    engine: s => new ElasticsearchEngine({ credentials: secret(s, 'es-credentials'), tls: secret(s, 'es-tls') }),
+    engine: (s, variant) => new ElasticsearchEngine({ credentials: secret(s, 'es-credentials'), tls: secret(s, 'es-tls'), allowMmap: variant }),
     replicas: [1, 3, 5],
   },
   { id: 'mongodb-replica-set', engine: s => new MongoDbReplicaSetEngine({ credentials: secret(s, 'mongo-credentials') }), replicas: [1, 3, 5, 7] },
+  { id: 'redis-sentinel', engine: s => new RedisSentinelEngine({ credentials: secret(s, 'redis-credentials') }), replicas: [3, 5] },
+  {
+    id: 'redis-cluster',
+    engine: (s, variant) => new RedisClusterEngine({ credentials: secret(s, 'redis-credentials'), announceHostnames: variant }),
+    replicas: [6, 8, 12],
+  },
+  { id: 'cassandra', engine: (s, variant) => new CassandraEngine({ credentials: secret(s, 'cassandra-credentials'), seedCount: variant ? 1 : 2 }), replicas: [1, 3, 5] },
+  { id: 'kafka', engine: s => new KafkaEngine({ credentials: secret(s, 'kafka-credentials') }), replicas: [1, 3, 5] },
+  {
+    id: 'zookeeper',
+    engine: (s, variant) => new ZooKeeperEngine({ credentials: secret(s, 'zookeeper-credentials'), quorumAuth: variant }),
+    replicas: [1, 3, 5],
+  },
 ];

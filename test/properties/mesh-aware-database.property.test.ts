@@ -1,0 +1,56 @@
+import { Chart, Size, Testing } from 'cdk8s';
+import * as fc from 'fast-check';
+import { MeshAwareDatabase, MeshClient, MeshMode } from '../../src';
+import { PRESETS } from '../support/presets';
+import { assertProperty, clusterDomain, dnsLabel, expectMeshCorrect, namespaceName } from '../support/properties';
+
+describe.each(PRESETS.map(p => [p.id, p] as const))('property: MeshAwareDatabase with %s', (_, preset) => {
+  const config = fc.record({
+    name: dnsLabel(30),
+    namespace: namespaceName,
+    clusterDomain,
+    replicas: fc.constantFrom(...preset.replicas),
+    mode: fc.constantFrom('sidecar', 'ambient', 'outside'),
+    variant: fc.boolean(),
+    storageGi: fc.integer({ min: 1, max: 500 }),
+    clients: fc.array(fc.record({
+      namespace: namespaceName,
+      account: fc.option(dnsLabel(20).filter(a => a !== 'default'), { nil: undefined }),
+    }), { maxLength: 3 }),
+  });
+
+  test('every valid configuration is schema-valid, analyzer-clean, mTLS-consistent, its addresses resolve, and only its clients get in', () => {
+    assertProperty(fc.property(config, c => {
+      const chart = new Chart(Testing.app(), 'prop', { namespace: c.namespace });
+      const db = new MeshAwareDatabase(chart, 'Db', {
+        name: c.name,
+        clusterDomain: c.clusterDomain,
+        replicas: c.replicas,
+        image: preset.image,
+        storage: Size.gibibytes(c.storageGi),
+        meshMode: { sidecar: MeshMode.sidecar(), ambient: MeshMode.ambient(), outside: MeshMode.outside() }[c.mode],
+        engine: preset.engine(chart, c.variant),
+      });
+      const clients = c.clients.map(k => k.account ? MeshClient.serviceAccount(k.account, k.namespace) : MeshClient.allInNamespace(k.namespace));
+      clients.forEach(client => db.allowFrom(client));
+
+      const manifests = Testing.synth(chart);
+      expectMeshCorrect(manifests, c.clusterDomain, true);
+
+      const sts = manifests.find(m => m.kind === 'StatefulSet');
+      expect(sts.spec.replicas).toBe(c.replicas);
+      expect(sts.spec.serviceName).toBe(`${c.name}-headless`);
+      const ingress = manifests.find(m => m.kind === 'NetworkPolicy').spec.ingress;
+      // peers, one rule per client, and (ambient) the kubelet probe source: nothing else
+      expect(ingress).toHaveLength(1 + clients.length + (c.mode === 'ambient' ? 1 : 0));
+      const policy = manifests.find(m => m.kind === 'AuthorizationPolicy');
+      if (c.mode === 'outside') {
+        expect(policy).toBeUndefined();
+        expect(manifests.filter(m => m.kind === 'PeerAuthentication')).toEqual([]);
+      } else {
+        expect(policy.spec.rules).toHaveLength(1 + clients.length);
+        expect(policy.spec.rules[0].from).toEqual([{ source: { principals: [`cluster.local/ns/${c.namespace}/sa/${c.name}`] } }]);
+      }
+    }));
+  });
+});
