@@ -148,7 +148,14 @@ export class MeshAwareDatabase extends Construct {
     }
     checkPinned(this, image);
     const meshMode = props.meshMode ?? MeshMode.sidecar();
-    const setup = engine._setup({ name: this.name, namespace: this.namespace, clusterDomain, replicas });
+    const requireSecret = (secret: kplus.ISecret | undefined, key: string, variable: string): kplus.ISecret => {
+      if (!secret) {
+        fail(this, `${engine.engineName}: ${variable} comes from key '${key}' of the credentials Secret, but no Secret was given; `
+          + `pass credentials: kplus.Secret.fromSecretName(scope, 'Credentials', '${this.name}-credentials') (a Secret you create, holding '${key}')`);
+      }
+      return secret;
+    };
+    const setup = engine._setup({ name: this.name, namespace: this.namespace, clusterDomain, replicas, requireSecret });
 
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { name: this.name, namespace: this.namespace },
@@ -204,7 +211,9 @@ export class MeshAwareDatabase extends Construct {
       container: this.container,
       env: (variable, value) => this.container.env.addVariable(variable, kplus.EnvValue.fromValue(value)),
       fieldEnv: (variable, field) => this.container.env.addVariable(variable, kplus.EnvValue.fromFieldRef(field)),
-      secretEnv: (variable, secret, key) => this.container.env.addVariable(variable, kplus.EnvValue.fromSecretValue({ secret, key })),
+      secretEnv: (variable, secret, key) => {
+        this.container.env.addVariable(variable, kplus.EnvValue.fromSecretValue({ secret: requireSecret(secret, key, variable), key }));
+      },
     };
     setup.configure(target);
 

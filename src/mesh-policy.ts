@@ -154,7 +154,7 @@ export class MeshPolicy extends Construct {
     if (kind === MeshModeKind.SIDECAR && (props.sidecarScope ?? true)) {
       this.sidecar = new Sidecar(this, 'Sidecar', { workload: this.workload, egressHosts: props.egressHosts });
     }
-    this.node.addValidation({ validate: () => this.missingRules() });
+    this.node.addValidation({ validate: () => [...this.missingRules(), ...this.misspeltClientNamespaces()] });
   }
 
   /** The DestinationRules, one per Service of the workload (a copy of the list). */
@@ -249,10 +249,51 @@ export class MeshPolicy extends Construct {
     return { podSelector: { matchLabels: this.workload.selectorLabels }, policyTypes: ['Ingress'], ingress: rules };
   }
 
+  /**
+   * A client namespace the app never uses, but one edit (or one swap of neighbouring letters) away from one it does,
+   * is a typo: the rules would admit nobody. Names shorter than four letters are too short to judge; namespaces the
+   * app does not know at all are taken as managed elsewhere.
+   */
+  private misspeltClientNamespaces(): string[] {
+    const known = new Set<string>();
+    for (const construct of this.node.root.node.findAll()) {
+      if (ApiObject.isApiObject(construct)) {
+        const ns = construct.kind === 'Namespace' ? construct.name : construct.metadata.namespace;
+        if (ns) {
+          known.add(ns);
+        }
+      }
+    }
+    const problems: string[] = [];
+    for (const ns of new Set(this.clients.map(c => c.client.namespace))) {
+      const near = ns.length < 4 ? [] : [...known].filter(k => k.length >= 4 && k !== ns && editDistance(k, ns) <= 1).sort();
+      if (!known.has(ns) && near.length > 0) {
+        problems.push(`allowFrom() admits clients of namespace '${ns}', which this app never uses; did you mean '${near[0]}'? `
+          + 'Fix the namespace of the MeshClient');
+      }
+    }
+    return problems;
+  }
+
   private missingRules(): string[] {
     return this.workload.services
       .filter(service => !this._destinationRules.some(rule => rule.host === service.fqdn))
       .map(service => `Service '${service.name}' of '${this.workload.name}' has no DestinationRule (it was added after the MeshPolicy), so its clients' `
         + 'TLS may not agree with the server; call addService() on the MeshPolicy for it');
   }
+}
+
+/** Edit distance (insertions, deletions, substitutions, and swaps of neighbouring letters) between short strings. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (__, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.length][b.length];
 }

@@ -185,6 +185,15 @@ describe('MeshPolicy', () => {
       expect(() => new MeshPolicy(c, 'Policy', { workload: db })).toThrow(/'db' has no service account of its own.*give the StatefulSet a dedicated ServiceAccount/);
     });
 
+    test('a client namespace is a typo of one the app uses (at synth)', () => {
+      const c = chart('db');
+      new kplus.Namespace(c, 'Shop', { metadata: { name: 'shop' } });
+      const policy = new MeshPolicy(c, 'Policy', { workload: database(c) });
+      policy.allowFrom(MeshClient.serviceAccount('orders', 'shpo'));
+      policy.allowFrom(MeshClient.allInNamespace('monitoring')); // unknown to the app, not a near miss: managed elsewhere
+      expect(() => synth(c)).toThrow(/\[test\/Policy\] allowFrom\(\) admits clients of namespace 'shpo', which this app never uses; did you mean 'shop'\?/);
+    });
+
     test('peer or client ports are not declared, or empty', () => {
       const c = chart();
       const db = database(c);

@@ -57,6 +57,8 @@ export interface EngineContext {
   readonly namespace: string;
   readonly clusterDomain: string;
   readonly replicas: number;
+  /** Returns the Secret, or fails (naming the construct, the variable and the key) when none was given. */
+  requireSecret(secret: kplus.ISecret | undefined, key: string, variable: string): kplus.ISecret;
 }
 
 /**

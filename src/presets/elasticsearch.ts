@@ -112,6 +112,7 @@ export class ElasticsearchEngine extends DatabaseEngine {
 
   /** @internal */
   public _setup(context: EngineContext): EngineSetup {
+    const tls = context.requireSecret(this.options.tls, 'tls.crt', 'the transport TLS certificates (tls.crt, tls.key, ca.crt)');
     const tcp = (timings: kplus.TcpSocketProbeOptions) => kplus.Probe.fromTcpSocket({ port: REST_PORT, ...timings });
     return {
       containerName: 'elasticsearch',
@@ -160,7 +161,7 @@ export class ElasticsearchEngine extends DatabaseEngine {
         target.env('ELASTICSEARCH_TLS_USE_PEM', 'true');
         target.env('ELASTICSEARCH_TLS_VERIFICATION_MODE', 'full');
 
-        const certs = kplus.Volume.fromSecret(target.scope, 'CertsVolume', this.options.tls, { name: 'certs' });
+        const certs = kplus.Volume.fromSecret(target.scope, 'CertsVolume', tls, { name: 'certs' });
         container.mount(`${CONF_DIR}/certs`, certs, { readOnly: true });
         if (this.options.allowMmap === false) {
           const config = new kplus.ConfigMap(target.scope, 'Config', {

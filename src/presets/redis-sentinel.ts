@@ -213,7 +213,7 @@ export class RedisSentinelEngine extends DatabaseEngine {
 
   /** @internal */
   public _setup(context: EngineContext): EngineSetup {
-    const credentials = this.options.credentials;
+    const credentials = context.requireSecret(this.options.credentials, 'redis-password', 'REDIS_PASSWORD');
     const masterSet = this.options.masterSet ?? 'mymaster';
     const quorum = this.options.quorum ?? Math.floor(context.replicas / 2) + 1;
     const sentinelImage = this.options.sentinelImage ?? 'docker.io/bitnamilegacy/redis-sentinel:8.2.1-debian-12-r0';

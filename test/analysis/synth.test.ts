@@ -1,6 +1,6 @@
 import { ApiObject, Chart, JsonPatch, Lazy, Testing } from 'cdk8s';
-import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import { AppProtocol, HeadlessStatefulService, MeshAnalysis, MeshMode, MeshPolicy, MeshService } from '../../src';
 import { chart } from '../support/manifests';
 
@@ -119,8 +119,11 @@ describe('MeshAnalysis at synth', () => {
   test('the analysis uses the cluster domain the constructs resolved (found by the property tests)', () => {
     const c = chart('db');
     const pg = new HeadlessStatefulService(c, 'Pg', {
-      clusterDomain: 'corp.internal', meshMode: MeshMode.sidecar(), serviceAccount: new kplus.ServiceAccount(c, 'Sa'),
-      containers: [{ name: 'pg', image: IMAGE }], ports: [{ port: 5432 }],
+      clusterDomain: 'corp.internal',
+      meshMode: MeshMode.sidecar(),
+      serviceAccount: new kplus.ServiceAccount(c, 'Sa'),
+      containers: [{ name: 'pg', image: IMAGE }],
+      ports: [{ port: 5432 }],
     });
     new MeshPolicy(c, 'Policy', { workload: pg });
     expect(MeshAnalysis.findings(c)).toEqual([]);

@@ -2,7 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { AppProtocol, HeadlessStatefulService, MeshClient, MeshMode, MeshPolicy, MtlsMode } from '../../src';
-import { assertProperty, clusterDomain, dnsLabel, expectMeshCorrect, namespaceName } from '../support/properties';
+import { assertProperty, clientNamespace, clusterDomain, dnsLabel, expectMeshCorrect, namespaceName } from '../support/properties';
 
 const RESERVED = [15000, 15001, 15002, 15004, 15006, 15008, 15020, 15021, 15053, 15090];
 const TCP_PROTOCOLS = AppProtocol.all().filter(p => p.transport === 'TCP');
@@ -28,7 +28,7 @@ const config = fc.record({
   waypoint: fc.option(dnsLabel(20), { nil: undefined }),
   clientServices: fc.integer({ min: 0, max: 2 }),
   peerTemplate: fc.constantFrom('{host}', '{pod}=http://{host}:2380', '{ordinal}@{host}:9093', '{host}:2888:3888::{id}'),
-  clients: fc.array(fc.record({ namespace: namespaceName, account: fc.option(dnsLabel(20).filter(a => a !== 'default'), { nil: undefined }) }), { maxLength: 3 }),
+  clients: fc.array(fc.record({ namespace: clientNamespace, account: fc.option(dnsLabel(20).filter(a => a !== 'default'), { nil: undefined }) }), { maxLength: 3 }),
 });
 
 type Config = typeof config extends fc.Arbitrary<infer T> ? T : never;

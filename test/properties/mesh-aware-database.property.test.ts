@@ -2,7 +2,7 @@ import { Chart, Size, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { MeshAwareDatabase, MeshClient, MeshMode } from '../../src';
 import { PRESETS } from '../support/presets';
-import { assertProperty, clusterDomain, dnsLabel, expectMeshCorrect, namespaceName } from '../support/properties';
+import { assertProperty, clientNamespace, clusterDomain, dnsLabel, expectMeshCorrect, namespaceName } from '../support/properties';
 
 describe.each(PRESETS.map(p => [p.id, p] as const))('property: MeshAwareDatabase with %s', (_, preset) => {
   const config = fc.record({
@@ -14,7 +14,7 @@ describe.each(PRESETS.map(p => [p.id, p] as const))('property: MeshAwareDatabase
     variant: fc.boolean(),
     storageGi: fc.integer({ min: 1, max: 500 }),
     clients: fc.array(fc.record({
-      namespace: namespaceName,
+      namespace: clientNamespace,
       account: fc.option(dnsLabel(20).filter(a => a !== 'default'), { nil: undefined }),
     }), { maxLength: 3 }),
   });

@@ -19,7 +19,13 @@ export const dnsLabel = (max: number) =>
   fc.stringMatching(new RegExp(`^[a-z]([a-z0-9-]{0,${max - 2}}[a-z0-9])?$`)).filter(s => s.length <= max);
 
 /** A namespace (RFC 1123 label), avoiding the system namespaces Istio and the analyzer treat specially. */
-export const namespaceName = dnsLabel(20).filter(ns => !['default', 'kube-system', 'kube-public', 'istio-system'].includes(ns));
+export const namespaceName = dnsLabel(20).filter(ns => !['default', 'kube-system', 'kube-public', 'istio-system'].includes(ns) && !ns.startsWith('client'));
+
+/**
+ * A client's namespace: from its own space (`client-…`), so it is never one edit away from the workload's, which the
+ * library rightly refuses as a likely typo.
+ */
+export const clientNamespace = dnsLabel(14).map(n => `client-${n}`);
 
 export const clusterDomain = fc.constantFrom('cluster.local', 'corp.internal', 'k8s.example.com');
 
