@@ -101,6 +101,11 @@ project.addTask('synth:helm', {
   exec: 'cdk8s synth --no-check-upgrade --format helm --chart-version 0.1.0 --output cdk8s.out/helm',
 });
 
+project.addTask('docs:errors', {
+  description: 'Regenerate docs/errors.md (the bad-input catalogue with the exact messages)',
+  exec: 'ts-node --project test/tsconfig.json scripts/errors-doc.ts',
+});
+
 project.addTask('fuzz', {
   description: 'Run the property tests with 10x the runs (2000 per property); PROPERTY_SEED=<n> tries another seed',
   exec: 'jest --ci --coverage=false test/properties',

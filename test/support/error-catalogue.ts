@@ -1,0 +1,138 @@
+import { Chart, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import {
+  AppProtocol, AuthorizationPolicy, ClientTls, DestinationRule, DisruptionBudget, HeadlessStatefulService, HeadlessStatefulServiceProps,
+  LoadBalancer, MeshAwareDatabase, MeshClient, MeshMode, MeshPolicy, MongoDbReplicaSetEngine, MtlsMode, PeerAuthentication,
+  PostgresPatroniEngine, RedisClusterEngine, ServiceEntry, ServiceEntryResolution, Sidecar,
+} from '../../src';
+
+/**
+ * Every class of invalid input, with the construct (or factory) the error must name, the bad value it must show and
+ * the fix it must give. `test/errors.test.ts` checks each; `scripts/errors-doc.ts` writes docs/errors.md from it.
+ */
+export interface ErrorCase {
+  readonly category: string;
+  /** What the user did wrong. */
+  readonly input: string;
+  /** Throws, or returns a chart whose synthesis throws. */
+  readonly trigger: () => Chart | unknown;
+  /** The construct path (or, for value classes built outside any construct, the factory call) the message starts with. */
+  readonly where: string;
+  /** The bad value, as the message shows it. */
+  readonly value: string;
+  /** The fix the message gives. */
+  readonly fix: string;
+}
+
+const IMAGE = 'registry.example.com/app:1.0.0';
+
+function app(): Chart {
+  return new Chart(Testing.app(), 'app', { namespace: 'shop' });
+}
+
+function sts(props: HeadlessStatefulServiceProps = {}, c = app()): HeadlessStatefulService {
+  return new HeadlessStatefulService(c, 'Db', {
+    containers: [{ name: 'db', image: IMAGE }],
+    ports: [{ port: 5432, name: 'postgresql' }],
+    ...props,
+  });
+}
+
+function meshWorkload(meshMode: MeshMode | undefined, c = app()): HeadlessStatefulService {
+  return sts({ meshMode, serviceAccount: new kplus.ServiceAccount(c, 'Sa', { metadata: { name: 'db' } }) }, c);
+}
+
+const credentials = (c: Chart) => kplus.Secret.fromSecretName(c, 'Credentials', 'db-credentials');
+
+/** Runs a case: the error message it produces (the synthesis error line naming the construct, when it fails at synth). */
+export function errorOf(errorCase: ErrorCase): { message: string; at: 'construction' | 'synth' } | undefined {
+  let result: unknown;
+  try {
+    result = errorCase.trigger();
+  } catch (e) {
+    return { message: (e as Error).message, at: 'construction' };
+  }
+  if (result instanceof Chart) {
+    try {
+      Testing.synth(result);
+    } catch (e) {
+      const lines = (e as Error).message.split('\n').map(l => l.trim());
+      return { message: lines.find(l => l.startsWith(errorCase.where)) ?? (e as Error).message, at: 'synth' };
+    }
+  }
+  return undefined;
+}
+
+export const ERROR_CASES: ErrorCase[] = [
+  // names and lengths
+  { category: 'Names and lengths', input: 'a StatefulSet name with uppercase letters', trigger: () => sts({ name: 'Orders' }), where: 'app/Db', value: "'Orders'", fix: "set a name such as 'orders'" },
+  { category: 'Names and lengths', input: 'a name starting with a digit', trigger: () => sts({ name: '1db' }), where: 'app/Db', value: "'1db'", fix: 'set a name such as' },
+  { category: 'Names and lengths', input: 'a construct id that is no DNS label, and no name', trigger: () => new HeadlessStatefulService(app(), 'Orders_DB', {}), where: 'app/Orders_DB', value: "'orders_db' (from the construct id 'Orders_DB')", fix: "set a name such as 'orders-db'" },
+  { category: 'Names and lengths', input: 'a StatefulSet name over 52 characters (no pod would be created)', trigger: () => sts({ name: 'a'.repeat(53) }), where: 'app/Db', value: `'${'a'.repeat(53)}' is 53 characters long`, fix: 'shorten the name' },
+  { category: 'Names and lengths', input: 'a pod DNS label over 63 characters', trigger: () => sts({ name: 'a'.repeat(52), replicas: 100000000000 }), where: 'app/Db', value: `'${'a'.repeat(52)}-99999999999'`, fix: 'shorten the name' },
+  { category: 'Names and lengths', input: 'a headless Service name that is no DNS label', trigger: () => sts({ headlessServiceName: 'db.peers' }), where: 'app/Db', value: "'db.peers'", fix: 'set a name such as' },
+  { category: 'Names and lengths', input: 'an invalid namespace', trigger: () => sts({ namespace: 'Prod_EU' }), where: 'app/Db', value: "'Prod_EU'", fix: "use a namespace such as 'prod-eu'" },
+  { category: 'Names and lengths', input: 'an invalid cluster domain', trigger: () => sts({ clusterDomain: 'cluster..local' }), where: 'app/Db', value: "'cluster..local'", fix: "usually 'cluster.local'" },
+  { category: 'Names and lengths', input: 'a port name over 15 characters', trigger: () => sts({ ports: [{ port: 9094, name: 'interbroker-listener' }] }), where: 'app/Db', value: "'tcp-interbroker-listener'", fix: "e.g. name: 'tcp-9094'" },
+  { category: 'Names and lengths', input: 'a port name with uppercase letters', trigger: () => sts({ ports: [{ port: 5432, name: 'PostgreSQL' }] }), where: 'app/Db', value: "'PostgreSQL'", fix: "use 'postgresql'" },
+  { category: 'Names and lengths', input: 'an env variable name that is no C identifier', trigger: () => sts().addPodHostEnv('MY-HOST'), where: 'app/Db', value: "'MY-HOST'", fix: 'rename it' },
+
+  // ports
+  { category: 'Ports', input: 'a port reserved by the Istio proxy', trigger: () => sts({ ports: [{ port: 15006 }] }), where: 'app/Db', value: 'port 15006', fix: 'choose another port' },
+  { category: 'Ports', input: 'a port number out of range', trigger: () => sts({ ports: [{ port: 70000 }] }), where: 'app/Db', value: 'port 70000', fix: 'choose another port' },
+  { category: 'Ports', input: 'the same port twice', trigger: () => sts({ ports: [{ port: 5432 }, { port: 5432, name: 'pg' }] }), where: 'app/Db', value: "port 5432 is already declared as 'tcp-5432'", fix: 'declare each port once' },
+  { category: 'Ports', input: 'the same port name twice', trigger: () => sts({ ports: [{ port: 7000, name: 'intra' }, { port: 7001, name: 'intra' }] }), where: 'app/Db', value: "'tcp-intra'", fix: 'choose another name for port 7001' },
+  { category: 'Ports', input: 'no port at all', trigger: () => { const c = app(); new HeadlessStatefulService(c, 'Db', { containers: [{ name: 'db', image: IMAGE }] }); return c; }, where: '[app/Db]', value: "'db' declares no ports", fix: 'declare them with addPort' },
+  { category: 'Ports', input: 'a container port not declared on the headless Service', trigger: () => { const c = app(); sts({}, c).statefulSet.addContainer({ name: 'exporter', image: IMAGE, portNumber: 9187 }); return c; }, where: '[app/Db]', value: 'port 9187', fix: 'declare it with addPort({ port: 9187' },
+  { category: 'Ports', input: 'a port the container already declares without a name', trigger: () => new HeadlessStatefulService(app(), 'Db', { containers: [{ name: 'db', image: IMAGE, portNumber: 5432 }], ports: [{ port: 5432 }] }), where: 'app/Db', value: 'port 5432 without a name', fix: 'declare it only with addPort()' },
+  { category: 'Ports', input: 'a port on an init container', trigger: () => { const s = sts(); s.addPort({ port: 9000, container: s.statefulSet.addInitContainer({ name: 'init', image: IMAGE }) }); }, where: 'app/Db', value: "container 'init'", fix: 'pass one of statefulSet.containers' },
+  { category: 'Ports', input: 'an address for an undeclared port', trigger: () => sts().addPodAddressEnv('ADDRESS', 5433), where: 'app/Db', value: 'port 5433', fix: 'declare it with addPort({ port: 5433 })' },
+  { category: 'Ports', input: 'a DestinationRule port setting for a port the Service lacks', trigger: () => new DestinationRule(app(), 'Dr', { service: sts().headlessService }).addPortTls(8008, ClientTls.disable()), where: 'app/Dr', value: 'port 8008', fix: 'keyed by Service port' },
+  { category: 'Ports', input: 'a PeerAuthentication port that is not a container port', trigger: () => { const c = app(); new PeerAuthentication(c, 'Pa', { workload: sts({}, c), portLevelMtls: [{ port: 15432, mode: MtlsMode.DISABLE }] }); }, where: 'app/Pa', value: 'port 15432', fix: "keyed by the pods' container ports" },
+
+  // protocols
+  { category: 'Protocols', input: 'a port name whose prefix means another protocol to Istio', trigger: () => sts({ ports: [{ port: 6379, name: 'redis' }] }), where: 'app/Db', value: "'redis' (port 6379) reads as protocol Redis", fix: "name it 'tcp-redis' or set protocol: AppProtocol.REDIS" },
+  { category: 'Protocols', input: 'an app protocol Istio does not recognise', trigger: () => AppProtocol.of('postgres'), where: "app protocol 'postgres'", value: "'postgres'", fix: 'use one of tcp' },
+  { category: 'Protocols', input: 'TLS origination that would not verify the server', trigger: () => ClientTls.simple({}), where: 'ClientTls.simple()', value: 'would not be verified (IST0128)', fix: 'set caCertificates, or insecureSkipVerify: true' },
+  { category: 'Protocols', input: 'a ServiceEntry TCP port that Istio cannot match (resolution NONE, no address)', trigger: () => new ServiceEntry(app(), 'Se', { hosts: ['db.example.com'], resolution: ServiceEntryResolution.NONE, ports: [{ port: 5432 }] }), where: 'app/Se', value: 'TCP port 5432', fix: 'set addresses, or use resolution DNS' },
+
+  // mesh-mode conflicts
+  { category: 'Mesh-mode conflicts', input: 'mesh policy for a workload without a mesh mode', trigger: () => { const c = app(); new MeshPolicy(c, 'Policy', { workload: meshWorkload(undefined, c) }); }, where: 'app/Policy', value: "'db' has no meshMode", fix: 'set meshMode: MeshMode.sidecar()' },
+  { category: 'Mesh-mode conflicts', input: 'a Sidecar resource for ambient pods (IST0167)', trigger: () => { const c = app(); new Sidecar(c, 'Scope', { workload: meshWorkload(MeshMode.ambient(), c) }); }, where: 'app/Scope', value: '(ambient)', fix: 'scope ambient traffic with a waypoint' },
+  { category: 'Mesh-mode conflicts', input: 'PeerAuthentication DISABLE for ambient pods', trigger: () => { const c = app(); new PeerAuthentication(c, 'Pa', { workload: meshWorkload(MeshMode.ambient(), c), mode: MtlsMode.DISABLE }); }, where: 'app/Pa', value: 'mode DISABLE', fix: 'use PERMISSIVE' },
+  { category: 'Mesh-mode conflicts', input: 'STRICT mTLS for pods outside the mesh', trigger: () => { const c = app(); new PeerAuthentication(c, 'Pa', { workload: meshWorkload(MeshMode.outside(), c) }); }, where: 'app/Pa', value: 'mode STRICT', fix: 'do not write a STRICT PeerAuthentication' },
+  { category: 'Mesh-mode conflicts', input: 'an AuthorizationPolicy for pods outside the mesh', trigger: () => { const c = app(); new AuthorizationPolicy(c, 'Ap', { workload: meshWorkload(MeshMode.outside(), c) }); }, where: 'app/Ap', value: "'db' runs outside the mesh", fix: 'restrict access with a NetworkPolicy' },
+  { category: 'Mesh-mode conflicts', input: 'port-level mTLS modes for pods outside the mesh', trigger: () => { const c = app(); new MeshPolicy(c, 'Policy', { workload: meshWorkload(MeshMode.outside(), c), portLevelMtls: [{ port: 5432, mode: MtlsMode.PERMISSIVE }] }); }, where: 'app/Policy', value: "'db' runs outside the mesh", fix: 'remove mode and portLevelMtls' },
+  { category: 'Mesh-mode conflicts', input: 'excluding from the sidecar a port the workload does not declare', trigger: () => { const c = app(); meshWorkload(MeshMode.sidecar({ excludeInboundPorts: [9100] }), c); return c; }, where: '[app/Db]', value: 'port 9100', fix: 'exclude only declared ports' },
+  { category: 'Mesh-mode conflicts', input: 'load balancing on a headless Service (no effect, istio#50967)', trigger: () => new DestinationRule(app(), 'Dr', { service: sts().headlessService, loadBalancer: LoadBalancer.roundRobin() }), where: 'app/Dr', value: 'loadBalancer ROUND_ROBIN', fix: 'addClientService()' },
+  { category: 'Mesh-mode conflicts', input: 'an application running as UID 1337, the proxy\'s (IST0144)', trigger: () => sts({ containers: [{ name: 'db', image: IMAGE, securityContext: { user: 1337 } }] }), where: 'app/Db', value: 'runAsUser 1337', fix: 'run as another UID' },
+  { category: 'Mesh-mode conflicts', input: 'a reserved port excluded from the sidecar', trigger: () => MeshMode.sidecar({ excludeInboundPorts: [15090] }), where: 'MeshMode.sidecar()', value: 'port 15090', fix: 'list application ports only' },
+
+  // images and secrets
+  { category: 'Images and secrets', input: 'a preset without its credentials Secret', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { image: IMAGE, engine: new PostgresPatroniEngine({ credentials: undefined as any }) }); }, where: 'app/Db', value: "key 'superuser-password'", fix: "kplus.Secret.fromSecretName(scope, 'Credentials', 'db-credentials')" },
+  { category: 'Images and secrets', input: 'an engine without an official image, and no image', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { engine: new PostgresPatroniEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: 'postgresql-patroni has no official image', fix: "pass image: '<registry>/<repository>:<version>'" },
+  { category: 'Images and secrets', input: 'an unpinned image', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { image: 'registry.example.com/patroni:latest', engine: new PostgresPatroniEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: "'registry.example.com/patroni:latest'", fix: 'pin a version tag or a digest' },
+
+  // replica counts
+  { category: 'Replica counts', input: 'zero replicas', trigger: () => sts({ replicas: 0 }), where: 'app/Db', value: 'replicas 0', fix: 'set replicas: 1 or more' },
+  { category: 'Replica counts', input: 'a disruption budget that blocks every drain', trigger: () => sts({ replicas: 3, disruptionBudget: DisruptionBudget.minAvailable(3) }), where: 'app/Db', value: 'minAvailable 3', fix: 'use DisruptionBudget.maxUnavailable(1)' },
+  { category: 'Replica counts', input: 'a Redis Cluster that cannot be formed', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { replicas: 4, engine: new RedisClusterEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: 'replicas 4', fix: 'use replicas: 6' },
+  { category: 'Replica counts', input: 'more MongoDB members than a replica set lets vote', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { replicas: 8, engine: new MongoDbReplicaSetEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: 'replicas 8', fix: 'use at most 7 replicas' },
+  { category: 'Replica counts', input: 'an ordinal beyond the replicas', trigger: () => sts({ replicas: 3 }).podFqdn(3), where: 'app/Db', value: 'ordinal 3', fix: 'ordinals 0 to 2' },
+  { category: 'Replica counts', input: 'a peer list longer than the replicas', trigger: () => sts({ replicas: 3 }).peerList('{host}', { count: 4 }), where: 'app/Db', value: 'count 4', fix: 'list at most every pod' },
+
+  // clients
+  { category: 'Clients', input: 'a client running as the shared default service account', trigger: () => MeshClient.serviceAccount('default', 'shop'), where: "MeshClient.serviceAccount('default', 'shop')", value: "'default'", fix: 'give the client its own ServiceAccount' },
+  { category: 'Clients', input: 'a client workload without its own service account', trigger: () => MeshClient.workload(new kplus.Deployment(app(), 'Orders', { containers: [{ image: IMAGE }] })), where: 'app/Orders', value: "'default'", fix: 'set serviceAccount on the workload' },
+  { category: 'Clients', input: 'a client namespace one typo away from the app\'s', trigger: () => { const c = app(); new kplus.Namespace(c, 'Ns', { metadata: { name: 'orders' } }); const p = new MeshPolicy(c, 'Policy', { workload: meshWorkload(MeshMode.sidecar(), c) }); p.allowFrom(MeshClient.allInNamespace('ordres')); return c; }, where: '[app/Policy]', value: "'ordres'", fix: "did you mean 'orders'?" },
+  { category: 'Clients', input: 'a client admitted on a port the workload does not declare', trigger: () => { const c = app(); new MeshPolicy(c, 'Policy', { workload: meshWorkload(MeshMode.sidecar(), c) }).allowFrom(MeshClient.allInNamespace('web'), [6379]); }, where: 'app/Policy', value: 'port 6379', fix: "keyed by the pods' container ports" },
+  { category: 'Clients', input: 'a workload in the mesh without its own service account (its peers\' identity)', trigger: () => { const c = app(); new MeshPolicy(c, 'Policy', { workload: sts({ meshMode: MeshMode.sidecar() }, c) }); }, where: 'app/Policy', value: "'db' has no service account of its own", fix: 'give the StatefulSet a dedicated ServiceAccount' },
+  { category: 'Clients', input: 'an ALLOW policy without rules (it would deny everything)', trigger: () => { const c = app(); new AuthorizationPolicy(c, 'Ap', { workload: meshWorkload(MeshMode.sidecar(), c) }); return c; }, where: '[app/Ap]', value: 'has no rules', fix: 'add rules with allow()' },
+
+  // environment and storage
+  { category: 'Environment and storage', input: '$(VAR) used before VAR is defined', trigger: () => { const c = app(); sts({ containers: [{ name: 'db', image: IMAGE, envVariables: { A: kplus.EnvValue.fromValue('$(POD_NAME):5432'), POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) } }] }, c); return c; }, where: '[app/Db]', value: 'env A uses $(POD_NAME)', fix: 'define POD_NAME first' },
+  { category: 'Environment and storage', input: 'POD_NAME defined as something else than the pod name', trigger: () => sts({ containers: [{ name: 'db', image: IMAGE, envVariables: { POD_NAME: kplus.EnvValue.fromValue('db-0') } }] }).addPodHostEnv('HOST'), where: 'app/Db', value: 'POD_NAME', fix: 'remove the container\'s own POD_NAME' },
+  { category: 'Environment and storage', input: 'a peer list template with an unknown placeholder', trigger: () => sts({ replicas: 3 }).peerList('{hostname}:2888'), where: 'app/Db', value: '{hostname}', fix: 'use {ordinal}, {id}, {pod} or {host}' },
+  { category: 'Environment and storage', input: 'a volume claim mounted before it is declared', trigger: () => { const s = sts(); s.mountVolumeClaim('data', s.statefulSet.containers[0], '/data'); }, where: 'app/Db', value: "'data' is not declared", fix: 'declare it with addVolumeClaim() first' },
+  { category: 'Environment and storage', input: 'a volume claim at a relative mount path', trigger: () => sts().addVolumeClaim('data', { mountPath: 'data', storage: Size.gibibytes(1) }), where: 'app/Db', value: "mount path 'data'", fix: "use e.g. '/data'" },
+];
