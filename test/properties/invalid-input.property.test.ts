@@ -27,7 +27,10 @@ const breakage: fc.Arbitrary<{ kind: string; apply: (chart: Chart) => void }> = 
     .map(port => ({ kind: `duplicate port ${port}`, apply: (c: Chart) => build(c, { ports: [{ port }, { port, name: 'again' }] }) })),
   fc.tuple(fc.constantFrom(...AppProtocol.all()), fc.constantFrom('tcp', 'http', 'grpc', 'redis', 'mongo', 'mysql', 'tls', 'https', 'http2'))
     .filter(([protocol, prefix]) => AppProtocol.fromPortName(prefix)!.portNamePrefix !== protocol.portNamePrefix)
-    .map(([protocol, prefix]) => ({ kind: `${prefix} on a ${protocol.value} port`, apply: (c: Chart) => build(c, { ports: [{ port: 7000, protocol, name: `${prefix}-x` }] }) })),
+    .map(([protocol, prefix]) => ({
+      kind: `${prefix} on a ${protocol.value} port`,
+      apply: (c: Chart) => build(c, { ports: [{ port: 7000, protocol, name: `${prefix}-x` }] }),
+    })),
   fc.boolean().map(onPod => ({
     kind: `uid 1337 on the ${onPod ? 'pod' : 'container'}`,
     apply: (c: Chart) => build(c, onPod ? { securityContext: { user: 1337 } } : { containers: [{ name: 'app', image: IMAGE, securityContext: { user: 1337 } }] }),
