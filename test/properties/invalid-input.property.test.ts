@@ -48,7 +48,8 @@ const breakage: fc.Arbitrary<{ kind: string; apply: (chart: Chart) => void }> = 
   })),
   fc.constant({ kind: 'DISABLE in ambient mode', apply: (c: Chart) => new MeshPolicy(c, 'Policy', { workload: build(c, { meshMode: MeshMode.ambient() }), mode: MtlsMode.DISABLE }) }),
   fc.constant({ kind: 'an undeclared container port', apply: (c: Chart) => build(c).statefulSet.addContainer({ name: 'extra', image: IMAGE, portNumber: 9100 }) }),
-  fc.tuple(fc.constantFrom(...PRESETS), fc.integer({ min: -3, max: 20 })).filter(([preset, n]) => !preset.replicas.includes(n) && isRefused(preset.id, n))
+  fc.tuple(fc.constantFrom(...PRESETS), fc.integer({ min: -3, max: 20 }))
+    .filter(([preset, n]) => !preset.replicas.includes(n) && isRefused(preset.id, n))
     .map(([preset, replicas]) => ({
       kind: `${preset.id} with ${replicas} replicas`,
       apply: (c: Chart) => new MeshAwareDatabase(c, 'Db', { replicas, image: preset.image, engine: preset.engine(c, false) }),
