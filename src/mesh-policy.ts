@@ -1,6 +1,6 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { AuthorizationPolicy } from './authorization-policy';
 import { ConnectionPoolOptions, DestinationRule, TlsMode } from './destination-rule';
 import { MeshClient } from './mesh-client';
@@ -155,6 +155,7 @@ export class MeshPolicy extends Construct {
       this.sidecar = new Sidecar(this, 'Sidecar', { workload: this.workload, egressHosts: props.egressHosts });
     }
     this.node.addValidation({ validate: () => [...this.missingRules(), ...this.misspeltClientNamespaces()] });
+    forgetAppNamespacesEachPass(this.node.root);
   }
 
   /** The DestinationRules, one per Service of the workload (a copy of the list). */
@@ -255,15 +256,10 @@ export class MeshPolicy extends Construct {
    * app does not know at all are taken as managed elsewhere.
    */
   private misspeltClientNamespaces(): string[] {
-    const known = new Set<string>();
-    for (const construct of this.node.root.node.findAll()) {
-      if (ApiObject.isApiObject(construct)) {
-        const ns = construct.kind === 'Namespace' ? construct.name : construct.metadata.namespace;
-        if (ns) {
-          known.add(ns);
-        }
-      }
+    if (this.clients.length === 0) {
+      return [];
     }
+    const known = appNamespaces(this.node.root);
     const problems: string[] = [];
     for (const ns of new Set(this.clients.map(c => c.client.namespace))) {
       const near = ns.length < 4 ? [] : [...known].filter(k => k.length >= 4 && k !== ns && editDistance(k, ns) <= 1).sort();
@@ -297,4 +293,37 @@ function editDistance(a: string, b: string): number {
     }
   }
   return d[a.length][b.length];
+}
+
+const APP_NAMESPACES = Symbol.for('cdk8s-stateful-mesh.MeshPolicy.appNamespaces');
+
+/**
+ * The namespaces the app's objects use (or declare), computed once per validation pass and shared by every
+ * MeshPolicy: scanning the app once per policy would make synthesis quadratic.
+ */
+function appNamespaces(root: IConstruct): Set<string> {
+  const holder = root as unknown as { [APP_NAMESPACES]?: { names?: Set<string> } };
+  const cache = holder[APP_NAMESPACES]!;
+  if (!cache.names) {
+    cache.names = new Set();
+    for (const construct of root.node.findAll()) {
+      if (ApiObject.isApiObject(construct)) {
+        const ns = construct.kind === 'Namespace' ? construct.name : construct.metadata.namespace;
+        if (ns) {
+          cache.names.add(ns);
+        }
+      }
+    }
+  }
+  return cache.names;
+}
+
+/** cdk8s runs the root's validation first in every pass: it drops the namespaces of the previous pass. */
+function forgetAppNamespacesEachPass(root: IConstruct): void {
+  const holder = root as unknown as { [APP_NAMESPACES]?: { names?: Set<string> } };
+  if (!holder[APP_NAMESPACES]) {
+    const cache: { names?: Set<string> } = {};
+    Object.defineProperty(root, APP_NAMESPACES, { value: cache, enumerable: false });
+    root.node.addValidation({ validate: () => { cache.names = undefined; return []; } });
+  }
 }
