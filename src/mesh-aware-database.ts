@@ -9,7 +9,7 @@ import { MeshService } from './mesh-service';
 import { PortMtls } from './peer-authentication';
 import { DatabaseEngine, EngineTarget, PortRole } from './presets/database-engine';
 import { resolveClusterDomain, resolveName, resolveNamespace } from './private/identity';
-import { fail } from './private/validation';
+import { fail, unpinnedImageProblem } from './private/validation';
 
 /**
  * Properties of a `MeshAwareDatabase`.
@@ -269,11 +269,9 @@ export class MeshAwareDatabase extends Construct {
 }
 
 function checkPinned(scope: Construct, image: string): void {
-  const digest = /@sha256:[a-f0-9]{64}$/.test(image);
-  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
-  const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.indexOf(':') + 1) : undefined;
-  if (!digest && (tag === undefined || tag === '' || tag === 'latest')) {
-    fail(scope, `image '${image}' is not pinned (${tag === 'latest' ? ':latest' : 'no tag'}): a restart could run another version of the database; `
+  const problem = unpinnedImageProblem(image);
+  if (problem) {
+    fail(scope, `image '${image}' ${problem}: a restart could run another version of the database; `
       + 'pin a version tag or a digest, e.g. \'registry.example.com/patroni:4.0.6\'');
   }
 }

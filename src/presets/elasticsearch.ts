@@ -25,13 +25,13 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AppProtocol } from '../app-protocol';
 import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY } from '../private/bitnami';
 
 /** The pinned default image: the last free Bitnami Elasticsearch 9 tag, under `bitnamilegacy` since Aug 2025. */
 export const ELASTICSEARCH_DEFAULT_IMAGE = 'docker.io/bitnamilegacy/elasticsearch:9.1.2-debian-12-r0';
 
 const REST_PORT = 9200;
 const TRANSPORT_PORT = 9300;
-const BITNAMI_UID = 1001;
 const CONF_DIR = '/opt/bitnami/elasticsearch/config';
 
 /**
@@ -117,7 +117,7 @@ export class ElasticsearchEngine extends DatabaseEngine {
     return {
       containerName: 'elasticsearch',
       container: {
-        securityContext: { user: BITNAMI_UID, group: BITNAMI_UID },
+        securityContext: BITNAMI_CONTAINER_SECURITY,
         startup: tcp({ periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 30 }),
         liveness: tcp({ periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 5 }),
         // `/_cluster/health?local=true` as `elastic`: not ready until the node has joined an elected master
@@ -129,7 +129,7 @@ export class ElasticsearchEngine extends DatabaseEngine {
         cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.millis(2000) },
         memory: { request: Size.gibibytes(2), limit: Size.gibibytes(2) },
       },
-      podSecurityContext: { user: BITNAMI_UID, group: BITNAMI_UID, fsGroup: BITNAMI_UID },
+      podSecurityContext: BITNAMI_POD_SECURITY,
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
       writablePaths: [
         '/tmp',

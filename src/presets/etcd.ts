@@ -20,13 +20,13 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AppProtocol } from '../app-protocol';
 import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY } from '../private/bitnami';
 
 /** The pinned default image: the last free Bitnami etcd tag, under `bitnamilegacy` since Aug 2025. */
 export const ETCD_DEFAULT_IMAGE = 'docker.io/bitnamilegacy/etcd:3.6.4-debian-12-r4';
 
 const CLIENT_PORT = 2379;
 const PEER_PORT = 2380;
-const BITNAMI_UID = 1001;
 const HEALTHCHECK = '/opt/bitnami/scripts/etcd/healthcheck.sh';
 
 /**
@@ -88,7 +88,7 @@ export class EtcdEngine extends DatabaseEngine {
     return {
       containerName: 'etcd',
       container: {
-        securityContext: { user: BITNAMI_UID, group: BITNAMI_UID },
+        securityContext: BITNAMI_CONTAINER_SECURITY,
         // bootstrap (auth setup, waiting for peers) listens on 127.0.0.1 only: the startup probe covers it
         startup: healthcheck({
           periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 60,
@@ -103,7 +103,7 @@ export class EtcdEngine extends DatabaseEngine {
         cpu: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.millis(1000) },
         memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
       },
-      podSecurityContext: { user: BITNAMI_UID, group: BITNAMI_UID, fsGroup: BITNAMI_UID },
+      podSecurityContext: BITNAMI_POD_SECURITY,
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
       writablePaths: ['/tmp', '/opt/bitnami/etcd/conf'],
       needsKubernetesApi: false,

@@ -26,12 +26,12 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AppProtocol } from '../app-protocol';
 import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY } from '../private/bitnami';
 
 /** The pinned default image: the last free Bitnami MongoDB 8.0 tag (amd64 only), under `bitnamilegacy` since Aug 2025. */
 export const MONGODB_DEFAULT_IMAGE = 'docker.io/bitnamilegacy/mongodb:8.0.13-debian-12-r0';
 
 const MONGODB_PORT = 27017;
-const BITNAMI_UID = 1001;
 /** MongoDB allows at most 7 voting members, and the image gives every member it adds a vote. */
 const MAX_VOTING_MEMBERS = 7;
 
@@ -133,7 +133,7 @@ export class MongoDbReplicaSetEngine extends DatabaseEngine {
       containerName: 'mongodb',
       container: {
         command: ['/bin/bash', '-ec', MONGODB_REPLICA_SET_COMMAND],
-        securityContext: { user: BITNAMI_UID, group: BITNAMI_UID },
+        securityContext: BITNAMI_CONTAINER_SECURITY,
         // no authentication needed for `ping` and `hello`
         liveness: kplus.Probe.fromCommand(mongosh('db.adminCommand(\'ping\')'), {
           initialDelaySeconds: Duration.seconds(30), periodSeconds: Duration.seconds(20), timeoutSeconds: Duration.seconds(10), failureThreshold: 6,
@@ -146,7 +146,7 @@ export class MongoDbReplicaSetEngine extends DatabaseEngine {
         cpu: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.millis(2000) },
         memory: { request: Size.mebibytes(512), limit: Size.gibibytes(2) },
       },
-      podSecurityContext: { user: BITNAMI_UID, group: BITNAMI_UID, fsGroup: BITNAMI_UID },
+      podSecurityContext: BITNAMI_POD_SECURITY,
       writablePaths: ['/tmp', '/opt/bitnami/mongodb/conf', '/opt/bitnami/mongodb/tmp', '/opt/bitnami/mongodb/logs', '/.mongodb'],
       needsKubernetesApi: false,
       roleRules: [],

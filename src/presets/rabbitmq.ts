@@ -26,6 +26,7 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AppProtocol } from '../app-protocol';
 import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY } from '../private/bitnami';
 
 /** The pinned default image: the last free Bitnami RabbitMQ 4.1 tag, under `bitnamilegacy` since Aug 2025. */
 export const RABBITMQ_DEFAULT_IMAGE = 'docker.io/bitnamilegacy/rabbitmq:4.1.3-debian-12-r1';
@@ -35,7 +36,6 @@ const EPMD_PORT = 4369;
 const DIST_PORT = 25672;
 const MANAGEMENT_PORT = 15672;
 const PROMETHEUS_PORT = 15692;
-const BITNAMI_UID = 1001;
 
 /** What the image merges into `rabbitmq.conf`: use the Kubernetes backend (v2: the seed is the pod with ordinal 0). */
 const CUSTOM_CONF = 'cluster_formation.peer_discovery_backend = rabbit_peer_discovery_k8s\n';
@@ -99,7 +99,7 @@ export class RabbitMqEngine extends DatabaseEngine {
     return {
       containerName: 'rabbitmq',
       container: {
-        securityContext: { user: BITNAMI_UID, group: BITNAMI_UID },
+        securityContext: BITNAMI_CONTAINER_SECURITY,
         // the AMQP listener opens once the node has booted and joined the cluster (pod 0 first)
         startup: kplus.Probe.fromTcpSocket({
           port: AMQP_PORT, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 60,
@@ -115,7 +115,7 @@ export class RabbitMqEngine extends DatabaseEngine {
         cpu: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.millis(2000) },
         memory: { request: Size.mebibytes(512), limit: Size.gibibytes(2) },
       },
-      podSecurityContext: { user: BITNAMI_UID, group: BITNAMI_UID, fsGroup: BITNAMI_UID },
+      podSecurityContext: BITNAMI_POD_SECURITY,
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
       writablePaths: [
         '/tmp',

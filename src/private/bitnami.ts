@@ -1,5 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { unpinnedImageProblem } from './validation';
 import { EngineTarget } from '../presets/database-engine';
 
 /**
@@ -59,11 +60,9 @@ export function wrapEntrypoint(prelude: string, entrypoint: string): string[] {
  * Refuses an image reference that is not pinned (no tag, `:latest`), for images a preset takes as an option.
  */
 export function checkPinnedImage(owner: string, option: string, image: string): void {
-  const digest = /@sha256:[a-f0-9]{64}$/.test(image);
-  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
-  const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.indexOf(':') + 1) : undefined;
-  if (!digest && (tag === undefined || tag === '' || tag === 'latest')) {
-    throw new Error(`${owner}: ${option} '${image}' is not pinned (${tag === 'latest' ? ':latest' : 'no tag'}); pin a version tag or a digest, `
+  const problem = unpinnedImageProblem(image);
+  if (problem) {
+    throw new Error(`${owner}: ${option} '${image}' ${problem}; pin a version tag or a digest, `
       + 'e.g. \'docker.io/bitnamilegacy/redis-sentinel:8.2.1-debian-12-r0\'');
   }
 }

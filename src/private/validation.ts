@@ -95,3 +95,14 @@ export function portNumberProblem(port: number): string | undefined {
   }
   return undefined;
 }
+
+/** Explains why an image reference is not pinned (no tag, or `:latest`, and no digest), or returns undefined. */
+export function unpinnedImageProblem(image: string): string | undefined {
+  const digest = /@sha256:[a-f0-9]{64}$/.test(image);
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.indexOf(':') + 1) : undefined;
+  if (digest || (tag !== undefined && tag !== '' && tag !== 'latest')) {
+    return undefined;
+  }
+  return `is not pinned (${tag === 'latest' ? ':latest' : 'no tag'})`;
+}
