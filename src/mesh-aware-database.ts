@@ -168,7 +168,7 @@ export class MeshAwareDatabase extends Construct {
       replicas,
       meshMode,
       serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: setup.needsKubernetesApi,
+      automountServiceAccountToken: setup.needsKubernetesApi ?? false,
       securityContext: setup.podSecurityContext,
       podManagementPolicy: setup.podManagementPolicy,
       podMetadata: { labels: setup.podLabels },
@@ -217,10 +217,11 @@ export class MeshAwareDatabase extends Construct {
     };
     setup.configure(target);
 
-    if (setup.roleRules.length > 0) {
+    const roleRules = setup.roleRules ?? [];
+    if (roleRules.length > 0) {
       this.role = new kplus.k8s.KubeRole(this, 'Role', {
         metadata: { name: this.name, namespace: this.namespace },
-        rules: setup.roleRules,
+        rules: roleRules,
       });
       new kplus.k8s.KubeRoleBinding(this, 'RoleBinding', {
         metadata: { name: this.name, namespace: this.namespace },

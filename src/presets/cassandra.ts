@@ -130,8 +130,6 @@ export class CassandraEngine extends DatabaseEngine {
       podSecurityContext: BITNAMI_POD_SECURITY,
       // default OrderedReady: Cassandra bootstraps one node at a time
       writablePaths: ['/opt/bitnami/cassandra/conf', '/opt/bitnami/cassandra/logs', '/opt/bitnami/cassandra/tmp', '/tmp', '/.cassandra'],
-      needsKubernetesApi: false,
-      roleRules: [],
       configure: (target: EngineTarget) => {
         const workload = target.workload;
         workload.addPodNameEnv({ container: target.container });

@@ -81,10 +81,13 @@ export interface EngineSetup {
   readonly extraContainers?: kplus.ContainerProps[];
   /** Writable directories for a read-only root filesystem: one emptyDir, a sub-path each. */
   readonly writablePaths: string[];
-  /** True when the pods call the Kubernetes API (they get a service account token and egress to the API server). */
-  readonly needsKubernetesApi: boolean;
-  /** Namespaced RBAC rules, least privilege. */
-  readonly roleRules: kplus.k8s.PolicyRule[];
+  /**
+   * True when the pods call the Kubernetes API (they get a service account token and egress to the API server).
+   * Default: false.
+   */
+  readonly needsKubernetesApi?: boolean;
+  /** Namespaced RBAC rules, least privilege. Default: none (no Role). */
+  readonly roleRules?: kplus.k8s.PolicyRule[];
   /** Client Services, env, extra containers: everything that needs the StatefulSet. */
   configure(target: EngineTarget): void;
 }

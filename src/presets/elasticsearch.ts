@@ -138,8 +138,6 @@ export class ElasticsearchEngine extends DatabaseEngine {
         '/opt/bitnami/elasticsearch/logs',
         '/opt/bitnami/elasticsearch/plugins',
       ],
-      needsKubernetesApi: false,
-      roleRules: [],
       configure: (target: EngineTarget) => {
         const workload = target.workload;
         const container = target.container;

@@ -106,8 +106,6 @@ export class EtcdEngine extends DatabaseEngine {
       podSecurityContext: BITNAMI_POD_SECURITY,
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
       writablePaths: ['/tmp', '/opt/bitnami/etcd/conf'],
-      needsKubernetesApi: false,
-      roleRules: [],
       configure: (target: EngineTarget) => {
         const workload = target.workload;
         const container = target.container;

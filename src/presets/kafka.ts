@@ -126,8 +126,6 @@ export class KafkaEngine extends DatabaseEngine {
       // controllers must all start to form the quorum
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
       writablePaths: ['/opt/bitnami/kafka/config', '/opt/bitnami/kafka/logs', '/tmp'],
-      needsKubernetesApi: false,
-      roleRules: [],
       configure: (target: EngineTarget) => {
         const workload = target.workload;
         // the image writes server.properties next to the files it ships in config/

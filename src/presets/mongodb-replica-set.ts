@@ -148,8 +148,6 @@ export class MongoDbReplicaSetEngine extends DatabaseEngine {
       },
       podSecurityContext: BITNAMI_POD_SECURITY,
       writablePaths: ['/tmp', '/opt/bitnami/mongodb/conf', '/opt/bitnami/mongodb/tmp', '/opt/bitnami/mongodb/logs', '/.mongodb'],
-      needsKubernetesApi: false,
-      roleRules: [],
       configure: (target: EngineTarget) => {
         const workload = target.workload;
         const container = target.container;

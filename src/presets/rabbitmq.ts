@@ -124,8 +124,6 @@ export class RabbitMqEngine extends DatabaseEngine {
         '/opt/bitnami/rabbitmq/.rabbitmq',
         '/opt/bitnami/rabbitmq/var/log/rabbitmq',
       ],
-      needsKubernetesApi: false,
-      roleRules: [],
       configure: (target: EngineTarget) => {
         const workload = target.workload;
         const container = target.container;

@@ -129,8 +129,6 @@ export class RedisClusterEngine extends DatabaseEngine {
       // the creator waits until every node answers: start them together
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
       writablePaths: [CONF_DIR, '/opt/bitnami/redis/tmp', '/opt/bitnami/redis/logs', '/tmp'],
-      needsKubernetesApi: false,
-      roleRules: [],
       configure: (target: EngineTarget) => {
         const workload = target.workload;
         seedWritablePaths(target, [CONF_DIR]);

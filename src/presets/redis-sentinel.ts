@@ -253,8 +253,6 @@ export class RedisSentinelEngine extends DatabaseEngine {
         },
       }],
       writablePaths: [REDIS_CONF_DIR, SENTINEL_CONF_DIR, '/tmp'],
-      needsKubernetesApi: false,
-      roleRules: [],
       configure: (target: EngineTarget) => {
         const workload = target.workload;
         const sentinel = workload.statefulSet.containers.find(c => c.name === 'sentinel')!;

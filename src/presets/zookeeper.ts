@@ -133,8 +133,6 @@ export class ZooKeeperEngine extends DatabaseEngine {
       // every server must start for the ensemble to elect a leader
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
       writablePaths: ['/opt/bitnami/zookeeper/conf', '/opt/bitnami/zookeeper/logs', '/tmp'],
-      needsKubernetesApi: false,
-      roleRules: [],
       configure: (target: EngineTarget) => {
         const workload = target.workload;
         workload.addPodNameEnv({ container: target.container });
