@@ -1,12 +1,13 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { MeshAnalysis } from './analysis/synth';
 import * as istio from './imports/security.istio.io';
 import { MeshClient } from './mesh-client';
 import { MeshModeKind } from './mesh-mode';
 import { IMeshWorkload } from './mesh-workload';
 import { resolveName, resolveNamespace } from './private/identity';
-import { checkWorkloadPort, DEFAULT_TRUST_DOMAIN, policySelector } from './private/istio';
+import { checkWorkloadPort, policySelector } from './private/istio';
+import { DEFAULT_TRUST_DOMAIN } from './private/istio-constants';
+import { recordMeshConstruct } from './private/mesh-facts';
 import { fail } from './private/validation';
 
 /**
@@ -73,7 +74,7 @@ export class AuthorizationPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: AuthorizationPolicyProps = {}) {
     super(scope, id);
-    MeshAnalysis.enable(this);
+    recordMeshConstruct(this);
     this.workload = props.workload;
     this.name = resolveName(this, 'AuthorizationPolicy name', props.name ?? props.workload?.name, id);
     this.namespace = resolveNamespace(this, this, props.namespace ?? props.workload?.namespace);

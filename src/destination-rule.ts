@@ -1,10 +1,10 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { MeshAnalysis } from './analysis/synth';
 import * as istio from './imports/networking.istio.io';
 import { IMeshService } from './mesh-service';
 import { resolveName, resolveNamespace } from './private/identity';
 import { istioDuration } from './private/istio';
+import { recordExternalHost, recordMeshConstruct } from './private/mesh-facts';
 import { fail, portNumberProblem } from './private/validation';
 
 /**
@@ -294,14 +294,14 @@ export class DestinationRule extends Construct {
 
   public constructor(scope: Construct, id: string, props: DestinationRuleProps) {
     super(scope, id);
-    MeshAnalysis.enable(this);
+    recordMeshConstruct(this);
     this.service = props.service;
     this.name = resolveName(this, 'DestinationRule name', props.name ?? props.service.name, id);
     this.namespace = resolveNamespace(this, this, props.namespace ?? props.service.namespace);
     this.host = props.service.fqdn;
     if (!props.service.node.findAll().some(ApiObject.isApiObject)) {
-      // an imported Service (fromServiceAttributes): the analyzer cannot find it among this app's manifests
-      MeshAnalysis.suppress(this, 'SM301', `host ${this.host} is a Service declared outside this app (imported with fromServiceAttributes)`);
+      // an imported Service (fromAttributes): the analysis will not find it among this app's manifests
+      recordExternalHost(this, this.host);
     }
     this.tls = props.tls;
     if (props.loadBalancer && props.service.headless) {

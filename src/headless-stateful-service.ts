@@ -1,16 +1,17 @@
 import { ApiObject, ApiObjectMetadata, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { MeshAnalysis, recordClusterDomain } from './analysis/synth';
 import { MeshMode, MeshModeKind } from './mesh-mode';
 import { MeshPort, MeshPortOptions } from './mesh-port';
 import { IMeshService, MeshService } from './mesh-service';
 import { IMeshWorkload } from './mesh-workload';
 import { forwardEnvReferences } from './private/env';
 import { checkStatefulSetName, NAME_LABEL, resolveClusterDomain, resolveName, resolveNamespace } from './private/identity';
+import { ISTIO_PROXY_UID } from './private/istio-constants';
+import { recordMeshConstruct } from './private/mesh-facts';
 import { POD_NAME_VAR, PodIdentity } from './private/pod-identity';
 import { resolveMeshPort } from './private/ports';
-import { fail, ISTIO_PROXY_UID, rfc1123LabelProblem } from './private/validation';
+import { fail, rfc1123LabelProblem } from './private/validation';
 
 /**
  * The stable network identity of a StatefulSet's pods behind a headless Service.
@@ -328,12 +329,11 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
 
   public constructor(scope: Construct, id: string, props: HeadlessStatefulServiceProps = {}) {
     super(scope, id);
-    MeshAnalysis.enable(this);
     this.name = resolveName(this, 'StatefulSet name', props.name ?? props.metadata?.name, id);
     checkStatefulSetName(this, this.name);
     this.namespace = resolveNamespace(this, this, props.namespace ?? props.metadata?.namespace);
     this.clusterDomain = resolveClusterDomain(this, props.clusterDomain);
-    recordClusterDomain(this, this.clusterDomain);
+    recordMeshConstruct(this, this.clusterDomain);
     this.headlessServiceName = resolveName(this, 'headless Service name', props.headlessServiceName ?? `${this.name}-headless`, id);
     this.replicas = props.replicas ?? 1;
     if (!Number.isInteger(this.replicas) || this.replicas < 1) {

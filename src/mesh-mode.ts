@@ -1,3 +1,7 @@
+import {
+  DATAPLANE_MODE_LABEL, EXCLUDE_INBOUND_PORTS_ANNOTATION, EXCLUDE_OUTBOUND_PORTS_ANNOTATION, INJECT_LABEL, PROXY_CONFIG_ANNOTATION,
+  USE_WAYPOINT_LABEL,
+} from './private/istio-constants';
 import { portNumberProblem } from './private/validation';
 
 /**
@@ -58,17 +62,6 @@ export interface AmbientModeOptions {
    */
   readonly waypoint?: string;
 }
-
-/** Pod label that turns sidecar injection on or off (the annotation of the same name is deprecated, IST0135). */
-export const INJECT_LABEL = 'sidecar.istio.io/inject';
-/** Pod or namespace label that enrols pods in ambient mode (`ambient`) or keeps them out (`none`). */
-export const DATAPLANE_MODE_LABEL = 'istio.io/dataplane-mode';
-/** Pod label naming the waypoint to use. */
-export const USE_WAYPOINT_LABEL = 'istio.io/use-waypoint';
-/** Pod annotation carrying per-pod proxy configuration. */
-export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
-export const EXCLUDE_INBOUND_PORTS_ANNOTATION = 'traffic.sidecar.istio.io/excludeInboundPorts';
-export const EXCLUDE_OUTBOUND_PORTS_ANNOTATION = 'traffic.sidecar.istio.io/excludeOutboundPorts';
 
 /**
  * How a workload's pods join the mesh: `MeshMode.sidecar()`, `MeshMode.ambient()` or `MeshMode.outside()`.

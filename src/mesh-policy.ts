@@ -1,6 +1,6 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { AuthorizationPolicy } from './authorization-policy';
 import { ConnectionPoolOptions, DestinationRule, TlsMode } from './destination-rule';
 import { MeshClient } from './mesh-client';
@@ -8,15 +8,11 @@ import { MeshModeKind } from './mesh-mode';
 import { IMeshService } from './mesh-service';
 import { IMeshWorkload } from './mesh-workload';
 import { MtlsMode, PeerAuthentication, PortMtls } from './peer-authentication';
-import { checkWorkloadPort, DEFAULT_TRUST_DOMAIN } from './private/istio';
+import { checkWorkloadPort } from './private/istio';
+import { AMBIENT_PROBE_SOURCE, DEFAULT_TRUST_DOMAIN, HBONE_PORT } from './private/istio-constants';
 import { MtlsPlan, planMtls } from './private/mtls';
 import { fail } from './private/validation';
 import { Sidecar } from './sidecar';
-
-/** HBONE, the port ambient traffic (and ambient clients of sidecar pods) arrives on. */
-export const HBONE_PORT = 15008;
-/** The address istio-cni gives kubelet probes of ambient pods, so they bypass ztunnel. */
-export const AMBIENT_PROBE_SOURCE = '169.254.7.127/32';
 
 /**
  * Properties of a `MeshPolicy`.
@@ -154,8 +150,7 @@ export class MeshPolicy extends Construct {
     if (kind === MeshModeKind.SIDECAR && (props.sidecarScope ?? true)) {
       this.sidecar = new Sidecar(this, 'Sidecar', { workload: this.workload, egressHosts: props.egressHosts });
     }
-    this.node.addValidation({ validate: () => [...this.missingRules(), ...this.misspeltClientNamespaces()] });
-    forgetAppNamespacesEachPass(this.node.root);
+    this.node.addValidation({ validate: () => this.missingRules() });
   }
 
   /** The DestinationRules, one per Service of the workload (a copy of the list). */
@@ -250,80 +245,10 @@ export class MeshPolicy extends Construct {
     return { podSelector: { matchLabels: this.workload.selectorLabels }, policyTypes: ['Ingress'], ingress: rules };
   }
 
-  /**
-   * A client namespace the app never uses, but one edit (or one swap of neighbouring letters) away from one it does,
-   * is a typo: the rules would admit nobody. Names shorter than four letters are too short to judge; namespaces the
-   * app does not know at all are taken as managed elsewhere.
-   */
-  private misspeltClientNamespaces(): string[] {
-    if (this.clients.length === 0) {
-      return [];
-    }
-    const known = appNamespaces(this.node.root);
-    const problems: string[] = [];
-    for (const ns of new Set(this.clients.map(c => c.client.namespace))) {
-      const near = ns.length < 4 ? [] : [...known].filter(k => k.length >= 4 && k !== ns && editDistance(k, ns) <= 1).sort();
-      if (!known.has(ns) && near.length > 0) {
-        problems.push(`allowFrom() admits clients of namespace '${ns}', which this app never uses; did you mean '${near[0]}'? `
-          + 'Fix the namespace of the MeshClient');
-      }
-    }
-    return problems;
-  }
-
   private missingRules(): string[] {
     return this.workload.services
       .filter(service => !this._destinationRules.some(rule => rule.host === service.fqdn))
       .map(service => `Service '${service.name}' of '${this.workload.name}' has no DestinationRule (it was added after the MeshPolicy), so its clients' `
         + 'TLS may not agree with the server; call addService() on the MeshPolicy for it');
-  }
-}
-
-/** Edit distance (insertions, deletions, substitutions, and swaps of neighbouring letters) between short strings. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 },
-    (_, i) => Array.from({ length: b.length + 1 }, (__, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.length][b.length];
-}
-
-const APP_NAMESPACES = Symbol.for('cdk8s-stateful-mesh.MeshPolicy.appNamespaces');
-
-/**
- * The namespaces the app's objects use (or declare), computed once per validation pass and shared by every
- * MeshPolicy: scanning the app once per policy would make synthesis quadratic.
- */
-function appNamespaces(root: IConstruct): Set<string> {
-  const holder = root as unknown as { [APP_NAMESPACES]?: { names?: Set<string> } };
-  const cache = holder[APP_NAMESPACES]!;
-  if (!cache.names) {
-    cache.names = new Set();
-    for (const construct of root.node.findAll()) {
-      if (ApiObject.isApiObject(construct)) {
-        const ns = construct.kind === 'Namespace' ? construct.name : construct.metadata.namespace;
-        if (ns) {
-          cache.names.add(ns);
-        }
-      }
-    }
-  }
-  return cache.names;
-}
-
-/** cdk8s runs the root's validation first in every pass: it drops the namespaces of the previous pass. */
-function forgetAppNamespacesEachPass(root: IConstruct): void {
-  const holder = root as unknown as { [APP_NAMESPACES]?: { names?: Set<string> } };
-  if (!holder[APP_NAMESPACES]) {
-    const cache: { names?: Set<string> } = {};
-    Object.defineProperty(root, APP_NAMESPACES, { value: cache, enumerable: false });
-    root.node.addValidation({ validate: () => { cache.names = undefined; return []; } });
   }
 }

@@ -1,10 +1,10 @@
 import { ApiObjectMetadata } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { MeshAnalysis, recordClusterDomain } from './analysis/synth';
 import { AppProtocol } from './app-protocol';
 import { MeshPort, MeshPortOptions } from './mesh-port';
 import { NAME_LABEL, resolveClusterDomain, resolveName, resolveNamespace, serviceFqdn } from './private/identity';
+import { recordMeshConstruct } from './private/mesh-facts';
 import { resolveMeshPort } from './private/ports';
 import { childPath } from './private/validation';
 
@@ -149,10 +149,9 @@ export class MeshService extends kplus.Service implements IMeshService {
       clusterIP: props.headless ? 'None' : undefined,
       type: kplus.ServiceType.CLUSTER_IP,
     });
-    MeshAnalysis.enable(this);
     this.namespace = namespace;
     this.clusterDomain = resolveClusterDomain(this, props.clusterDomain);
-    recordClusterDomain(this, this.clusterDomain);
+    recordMeshConstruct(this, this.clusterDomain);
     this.fqdn = serviceFqdn(name, this.namespace, this.clusterDomain);
     this.headless = props.headless ?? false;
     this.publishNotReadyAddresses = props.publishNotReadyAddresses ?? this.headless;

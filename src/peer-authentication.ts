@@ -1,11 +1,11 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { MeshAnalysis } from './analysis/synth';
 import * as istio from './imports/security.istio.io';
 import { MeshModeKind } from './mesh-mode';
 import { IMeshWorkload } from './mesh-workload';
 import { resolveName, resolveNamespace } from './private/identity';
 import { checkWorkloadPort, policySelector } from './private/istio';
+import { recordMeshConstruct } from './private/mesh-facts';
 import { fail } from './private/validation';
 
 /**
@@ -98,7 +98,7 @@ export class PeerAuthentication extends Construct {
 
   public constructor(scope: Construct, id: string, props: PeerAuthenticationProps = {}) {
     super(scope, id);
-    MeshAnalysis.enable(this);
+    recordMeshConstruct(this);
     this.workload = props.workload;
     this.name = resolveName(this, 'PeerAuthentication name', props.name ?? props.workload?.name, id);
     this.namespace = resolveNamespace(this, this, props.namespace ?? props.workload?.namespace);

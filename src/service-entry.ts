@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
-import { MeshAnalysis } from './analysis/synth';
 import * as istio from './imports/networking.istio.io';
 import { MeshPort, MeshPortOptions } from './mesh-port';
 import { IMeshService } from './mesh-service';
-import { DEFAULT_CLUSTER_DOMAIN, resolveName, resolveNamespace } from './private/identity';
+import { resolveName, resolveNamespace } from './private/identity';
+import { AUTOALLOCATE_LABEL, DEFAULT_CLUSTER_DOMAIN } from './private/istio-constants';
+import { recordMeshConstruct } from './private/mesh-facts';
 import { resolveMeshPort } from './private/ports';
 import { fail } from './private/validation';
 
@@ -26,9 +27,6 @@ export enum ServiceEntryResolution {
   /** No resolution: traffic goes to the destination IP the client chose. */
   NONE = 'NONE',
 }
-
-/** Label with which Istio's IP auto-allocation (on by default since 1.25) can be turned off for one ServiceEntry. */
-export const AUTOALLOCATE_LABEL = 'networking.istio.io/enable-autoallocate-ip';
 
 /**
  * Properties of a `ServiceEntry`.
@@ -112,7 +110,7 @@ export class ServiceEntry extends Construct implements IMeshService {
 
   public constructor(scope: Construct, id: string, props: ServiceEntryProps) {
     super(scope, id);
-    MeshAnalysis.enable(this);
+    recordMeshConstruct(this);
     this.name = resolveName(this, 'ServiceEntry name', props.name, id);
     this.namespace = resolveNamespace(this, this, props.namespace);
     this.clusterDomain = DEFAULT_CLUSTER_DOMAIN;

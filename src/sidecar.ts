@@ -1,10 +1,10 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { MeshAnalysis } from './analysis/synth';
 import * as istio from './imports/networking.istio.io';
 import { MeshModeKind } from './mesh-mode';
 import { IMeshWorkload } from './mesh-workload';
 import { resolveName, resolveNamespace } from './private/identity';
+import { recordMeshConstruct } from './private/mesh-facts';
 import { fail } from './private/validation';
 
 /** The egress hosts a `Sidecar` keeps by default: the own namespace and the Istio control plane. */
@@ -49,7 +49,7 @@ export class Sidecar extends Construct {
 
   public constructor(scope: Construct, id: string, props: SidecarProps) {
     super(scope, id);
-    MeshAnalysis.enable(this);
+    recordMeshConstruct(this);
     const kind = props.workload.meshMode?.kind;
     if (kind !== MeshModeKind.SIDECAR) {
       fail(this, `'${props.workload.name}' does not run in sidecar mode (${kind ?? 'mesh mode not set'}): a Sidecar resource would have no effect `

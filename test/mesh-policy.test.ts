@@ -191,7 +191,7 @@ describe('MeshPolicy', () => {
       const policy = new MeshPolicy(c, 'Policy', { workload: database(c) });
       policy.allowFrom(MeshClient.serviceAccount('orders', 'shpo'));
       policy.allowFrom(MeshClient.allInNamespace('monitoring')); // unknown to the app, not a near miss: managed elsewhere
-      expect(() => synth(c)).toThrow(/\[test\/Policy\] allowFrom\(\) admits clients of namespace 'shpo', which this app never uses; did you mean 'shop'\?/);
+      expect(() => synth(c)).toThrow(/test\/Policy\/AuthorizationPolicy\/Resource: SM504 AuthorizationPolicy db\/db: admits clients of namespace 'shpo', which no object of the input uses; did you mean 'shop'\?/);
       // the app's namespaces are computed once per synthesis, not cached beyond it
       new kplus.Namespace(c, 'Shpo', { metadata: { name: 'shpo' } });
       expect(() => synth(c)).not.toThrow();

@@ -1,10 +1,8 @@
 import { Severity } from './finding';
-import { asArray, describeWorkloads, isObject, stringMap, toPortNumber } from './inventory';
 import { coveredWorkloads, peerAuthentications } from './mtls';
-import { defineRule, Rule } from './rule';
-
-/** The HBONE port: ztunnel delivers mesh traffic to ambient pods on it. */
-const HBONE_PORT = 15008;
+import { asArray, isObject, stringMap, toPortNumber } from './objects';
+import { defineRule, describeWorkloads, Rule } from './rule';
+import { HBONE_PORT } from '../private/istio-constants';
 
 export const SIDECAR_IN_AMBIENT = defineRule({
   code: 'SM401',

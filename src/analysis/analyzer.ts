@@ -3,8 +3,10 @@ import { ANNOTATION_RULES } from './annotations';
 import { AUTHORIZATION_RULES } from './authorization';
 import { DESTINATION_RULE_RULES } from './destination-rules';
 import { AnalyzeOptions, Finding, RuleDescription, Severity, Suppression } from './finding';
-import { Inventory, K8sObject } from './inventory';
+import { Inventory } from './inventory';
 import { MTLS_RULES } from './mtls';
+import { NAMESPACE_RULES } from './namespaces';
+import { K8sObject } from './objects';
 import { defineRule, Rule } from './rule';
 import { SERVICE_ENTRY_RULES } from './service-entries';
 import { SERVICE_RULES } from './services';
@@ -32,7 +34,7 @@ const INVALID_SUPPRESSION = defineRule({
 
 const RULES: ReadonlyArray<Rule> = [
   INVALID_SUPPRESSION, ...SERVICE_RULES, ...WORKLOAD_RULES, ...DESTINATION_RULE_RULES, ...MTLS_RULES, ...AMBIENT_RULES,
-  ...SERVICE_ENTRY_RULES, ...AUTHORIZATION_RULES, ...ANNOTATION_RULES,
+  ...SERVICE_ENTRY_RULES, ...AUTHORIZATION_RULES, ...NAMESPACE_RULES, ...ANNOTATION_RULES,
 ];
 const RULES_BY_CODE: ReadonlyMap<string, Rule> = new Map(RULES.map(r => [r.code, r]));
 

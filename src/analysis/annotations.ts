@@ -1,6 +1,8 @@
 import { Severity } from './finding';
-import { INJECT_LABEL, K8sObject, Workload } from './inventory';
+import { Workload } from './inventory';
+import { K8sObject } from './objects';
 import { defineRule, Rule } from './rule';
+import { INJECT_LABEL } from '../private/istio-constants';
 
 /** Deprecated Istio annotations (istio/api annotation/annotations.yaml) and what to use instead. */
 const DEPRECATED: ReadonlyMap<string, string> = new Map([

@@ -1,5 +1,6 @@
 import { Severity } from './finding';
-import { isObject, stringMap, Workload } from './inventory';
+import { Workload } from './inventory';
+import { isObject, stringMap } from './objects';
 import { defineRule, Rule } from './rule';
 
 /** Pods the mesh enforces policy on: with a sidecar, in ambient mode, or not proven outside the mesh. */

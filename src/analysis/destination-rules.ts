@@ -1,6 +1,8 @@
 import { Severity } from './finding';
-import { asArray, describeWorkloads, Inventory, isObject, K8sObject, ServiceInfo, whyNoSidecar } from './inventory';
-import { defineRule, Rule } from './rule';
+import { Inventory, ServiceInfo } from './inventory';
+import { whyNoSidecar } from './mesh-state';
+import { asArray, isObject, K8sObject } from './objects';
+import { defineRule, describeWorkloads, Rule } from './rule';
 
 /** A DestinationRule with its host resolved the way Istio reads it. */
 export interface DestinationRuleInfo {
@@ -74,10 +76,12 @@ export const UNKNOWN_HOST = defineRule({
   istioCode: 'IST0174',
   title: 'DestinationRule host is not a Service or ServiceEntry host',
   description: 'A DestinationRule applies to the Service or ServiceEntry host it names; a host that is neither (among the manifests) '
-    + 'applies to nothing. Short hosts are read as `<host>.<namespace>.svc.<clusterDomain>`; wildcard hosts are not checked.',
+    + 'applies to nothing. Short hosts are read as `<host>.<namespace>.svc.<clusterDomain>`; wildcard hosts, and hosts declared outside the input '
+    + '(`externalHosts`; at synth, Services imported with `fromAttributes`), are not checked.',
   check(inv, report) {
+    const external = new Set(inv.externalHosts);
     for (const dr of destinationRules(inv)) {
-      if (dr.fqdn.startsWith('*') || perPodHost(inv, dr.fqdn) || inv.resolveHost(dr.fqdn)) {
+      if (dr.fqdn.startsWith('*') || external.has(dr.fqdn) || perPodHost(inv, dr.fqdn) || inv.resolveHost(dr.fqdn)) {
         continue;
       }
       report(dr.object, `host '${dr.host}' is neither a Service nor a ServiceEntry host among the manifests, so the rule applies to nothing; `

@@ -135,6 +135,14 @@ export interface AnalyzeOptions {
   readonly clusterDomain?: string;
 
   /**
+   * Hosts (FQDNs) of Services or ServiceEntries declared outside the analysed manifests, e.g. by another team or
+   * chart: references to them are not reported as dangling.
+   *
+   * @default - none
+   */
+  readonly externalHosts?: string[];
+
+  /**
    * Findings to suppress, each with its reason. Objects can also carry the annotation
    * `lint.cdk8s-stateful-mesh.dev/suppress` (`SM102: reason` entries, separated by `;` or new lines).
    *

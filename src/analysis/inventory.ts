@@ -1,28 +1,8 @@
 import { parse as parseYaml } from 'yaml';
 import { AnalyzeOptions } from './finding';
-
-/** Whether a pod runs with an Istio sidecar, in ambient mode, with neither, or whether the input cannot tell. */
-export type MeshState = 'sidecar' | 'ambient' | 'none' | 'unknown';
-
-/** One object of the input, with the metadata every rule reads. */
-export interface K8sObject {
-  /** Position in the analysed list. */
-  readonly index: number;
-  readonly apiVersion: string;
-  /** The API group: '' for core (`v1`). */
-  readonly group: string;
-  readonly kind: string;
-  readonly name: string;
-  /** The namespace as written; undefined when the object has none. */
-  readonly writtenNamespace?: string;
-  /** The namespace the object lands in: as written, else the default namespace. */
-  readonly namespace: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
-  readonly body: any;
-  /** `<Kind> <namespace>/<name>`, or `<Kind> <name>` when no namespace is written. */
-  readonly origin: string;
-}
+import { MeshState, namespaceInAmbientMode, podMeshState } from './mesh-state';
+import { asArray, dig, isObject, K8sObject, stringMap, toObject, toPortNumber } from './objects';
+import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_ROOT_NAMESPACE } from '../private/istio-constants';
 
 /** A container port of a workload. */
 export interface ContainerPort {
@@ -92,11 +72,6 @@ const WORKLOAD_KINDS: ReadonlyMap<string, { readonly groups: ReadonlyArray<strin
   ['CronJob', { groups: ['batch'], template: 'spec.jobTemplate.spec.template' }],
 ]);
 
-export const INJECT_LABEL = 'sidecar.istio.io/inject';
-export const DATAPLANE_MODE_LABEL = 'istio.io/dataplane-mode';
-const REV_LABEL = 'istio.io/rev';
-const INJECTION_NAMESPACE_LABEL = 'istio-injection';
-const AMBIENT_REDIRECTION_ANNOTATION = 'ambient.istio.io/redirection';
 
 /**
  * The input, indexed once: objects by kind and name, workloads by namespace and label, Services with the
@@ -110,6 +85,8 @@ export class Inventory {
   public readonly defaultNamespace: string;
   public readonly rootNamespace: string;
   public readonly meshConfig: any;
+  /** Hosts declared outside the input (`AnalyzeOptions.externalHosts`), lowercased. */
+  public readonly externalHosts: ReadonlyArray<string>;
 
   private readonly byKind = new Map<string, K8sObject[]>();
   private readonly byKey = new Map<string, K8sObject>();
@@ -125,8 +102,9 @@ export class Inventory {
 
   public constructor(manifests: ReadonlyArray<any>, options: AnalyzeOptions = {}) {
     this.defaultNamespace = options.defaultNamespace ?? 'default';
-    this.clusterDomain = (options.clusterDomain ?? 'cluster.local').toLowerCase();
+    this.clusterDomain = (options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN).toLowerCase();
     this.assumeInjection = options.assumeInjection ?? false;
+    this.externalHosts = (options.externalHosts ?? []).map(h => h.toLowerCase());
 
     const objects: K8sObject[] = [];
     manifests.forEach((body, index) => {
@@ -145,7 +123,7 @@ export class Inventory {
     }
 
     this.meshConfig = options.meshConfig ?? this.meshConfigFromConfigMap() ?? {};
-    this.rootNamespace = this.meshConfig.rootNamespace ?? 'istio-system';
+    this.rootNamespace = this.meshConfig.rootNamespace ?? DEFAULT_ROOT_NAMESPACE;
 
     const workloads: Workload[] = [];
     for (const object of objects) {
@@ -340,44 +318,9 @@ export class Inventory {
       containers,
       ports,
       templatePath: def.template,
-      mesh: this.meshState(object.namespace, podLabels, podAnnotations, podSpec),
+      mesh: podMeshState(podLabels, podAnnotations, podSpec, this.namespaceObjects.get(object.namespace)?.labels, this.assumeInjection),
     };
   }
-
-  /**
-   * Sidecar injection as the injector decides it (pod label, then the deprecated annotation, then the namespace),
-   * then ambient mode; 'unknown' when the pod does not say and the input has no Namespace object for it.
-   */
-  private meshState(namespace: string, labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>,
-    podSpec: any): MeshState {
-    if (podSpec.hostNetwork === true) {
-      return 'none';
-    }
-    const all = [...asArray(podSpec.containers), ...asArray(podSpec.initContainers)];
-    if (all.some(c => c?.name === 'istio-proxy' && c.image)) {
-      return 'sidecar';
-    }
-    const inject = labels[INJECT_LABEL] ?? annotations[INJECT_LABEL];
-    if (inject === 'true') {
-      return 'sidecar';
-    }
-    const nsLabels = this.namespaceObjects.get(namespace)?.labels;
-    if (inject === undefined && (labels[REV_LABEL] || nsLabels?.[INJECTION_NAMESPACE_LABEL] === 'enabled' || nsLabels?.[REV_LABEL])) {
-      return 'sidecar';
-    }
-    const podMode = labels[DATAPLANE_MODE_LABEL];
-    if (podMode === 'ambient' || annotations[AMBIENT_REDIRECTION_ANNOTATION] === 'enabled') {
-      return 'ambient';
-    }
-    if (podMode !== 'none' && nsLabels?.[DATAPLANE_MODE_LABEL] === 'ambient') {
-      return 'ambient';
-    }
-    if (inject !== undefined || nsLabels !== undefined || podMode === 'none') {
-      return 'none';
-    }
-    return this.assumeInjection ? 'sidecar' : 'unknown';
-  }
-
   private toService(object: K8sObject): ServiceInfo {
     const spec = isObject(object.body.spec) ? object.body.spec : {};
     const ports: ServicePortInfo[] = [];
@@ -409,24 +352,6 @@ export class Inventory {
   }
 }
 
-/** Istio's NamespaceInAmbientMode: labelled ambient, and no sidecar injection label (which wins). */
-export function namespaceInAmbientMode(labels: Readonly<Record<string, string>>): boolean {
-  if (labels[INJECTION_NAMESPACE_LABEL] === 'enabled' || labels[REV_LABEL]) {
-    return false;
-  }
-  return labels[DATAPLANE_MODE_LABEL] === 'ambient';
-}
-
-/** True when the object belongs to the Istio control plane (label `istio`, or `release: istio`), as upstream skips them. */
-export function isIstioControlPlane(object: K8sObject): boolean {
-  return 'istio' in object.labels || object.labels.release === 'istio';
-}
-
-/** True for waypoints and gateways that Istio deploys and manages itself. */
-export function isIstioManaged(object: K8sObject): boolean {
-  return object.labels['gateway.istio.io/managed'] !== undefined;
-}
-
 /** A Kubernetes label selector requirement (`In`, `NotIn`, `Exists`, `DoesNotExist`). */
 function expressionMatches(expression: any, labels: Readonly<Record<string, string>>): boolean {
   if (!isObject(expression)) {
@@ -441,67 +366,6 @@ function expressionMatches(expression: any, labels: Readonly<Record<string, stri
     case 'DoesNotExist': return value === undefined;
     default: return false;
   }
-}
-
-function toObject(body: any, index: number, defaultNamespace: string): K8sObject | undefined {
-  if (!isObject(body) || typeof body.kind !== 'string' || typeof body.apiVersion !== 'string') {
-    return undefined;
-  }
-  const metadata = isObject(body.metadata) ? body.metadata : {};
-  const name = String(metadata.name ?? metadata.generateName ?? '');
-  const writtenNamespace = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : undefined;
-  const apiVersion: string = body.apiVersion;
-  return {
-    index,
-    apiVersion,
-    group: apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '',
-    kind: body.kind,
-    name,
-    writtenNamespace,
-    namespace: writtenNamespace ?? defaultNamespace,
-    labels: stringMap(metadata.labels),
-    annotations: stringMap(metadata.annotations),
-    body,
-    origin: `${body.kind} ${writtenNamespace ? `${writtenNamespace}/` : ''}${name}`,
-  };
-}
-
-/** A port number from a number or a numeric string; undefined for names and garbage. */
-export function toPortNumber(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  return Number.isInteger(n) && n > 0 && n <= 65535 ? n : undefined;
-}
-
-export function isObject(value: unknown): value is Record<string, any> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function asArray(value: unknown): any[] {
-  return Array.isArray(value) ? value : [];
-}
-
-export function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (isObject(value)) {
-    for (const [k, v] of Object.entries(value)) {
-      if (v !== null && v !== undefined) {
-        out[k] = String(v);
-      }
-    }
-  }
-  return out;
-}
-
-/** `a.b.c` of an object; undefined when a step is missing. */
-export function dig(value: any, path: string): any {
-  let current = value;
-  for (const step of path.split('.')) {
-    if (!isObject(current)) {
-      return undefined;
-    }
-    current = current[step];
-  }
-  return current;
 }
 
 function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {
@@ -519,28 +383,4 @@ function key(kind: string, namespace: string, name: string): string {
 
 function labelKey(namespace: string | undefined, k: string, v: string): string {
   return `${namespace ?? '*'}\u0000${k}\u0000${v}`;
-}
-
-/** Why the input proves a workload has no sidecar (for messages): `sidecar.istio.io/inject: "false"`, ... */
-export function whyNoSidecar(inventory: Inventory, workload: Workload): string {
-  if (workload.podSpec.hostNetwork === true) {
-    return 'hostNetwork: true';
-  }
-  const inject = workload.podLabels[INJECT_LABEL] ?? workload.podAnnotations[INJECT_LABEL];
-  if (inject !== undefined) {
-    return `${INJECT_LABEL}: "${inject}"`;
-  }
-  if (workload.podLabels[DATAPLANE_MODE_LABEL] === 'none') {
-    return `${DATAPLANE_MODE_LABEL}: none`;
-  }
-  return inventory.namespaceObject(workload.object.namespace) !== undefined
-    ? `namespace '${workload.object.namespace}' is not labelled for injection`
-    : 'not injected';
-}
-
-/** `StatefulSet 'pg' (sidecar.istio.io/inject: "false")` for each workload, at most a few. */
-export function describeWorkloads(workloads: ReadonlyArray<Workload>, why?: (w: Workload) => string): string {
-  const shown = workloads.slice(0, 3).map(w => `${w.object.kind} '${w.object.name}'${why ? ` (${why(w)})` : ''}`);
-  const more = workloads.length > 3 ? ` and ${workloads.length - 3} more` : '';
-  return `${shown.join(', ')}${more}`;
 }

@@ -1,7 +1,9 @@
 import { destinationRules, DestinationRuleInfo } from './destination-rules';
 import { Severity } from './finding';
-import { describeWorkloads, Inventory, isObject, K8sObject, toPortNumber, whyNoSidecar, Workload } from './inventory';
-import { defineRule, quoteList, Rule } from './rule';
+import { Inventory, Workload } from './inventory';
+import { whyNoSidecar } from './mesh-state';
+import { isObject, K8sObject, toPortNumber } from './objects';
+import { defineRule, describeWorkloads, quoteList, Rule } from './rule';
 
 /** A PeerAuthentication, read. */
 export interface PeerAuthenticationInfo {

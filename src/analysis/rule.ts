@@ -1,5 +1,6 @@
 import { RuleDescription, Severity } from './finding';
-import { Inventory, K8sObject } from './inventory';
+import { Inventory, Workload } from './inventory';
+import { K8sObject } from './objects';
 
 /**
  * Reports one finding about an object: `message` is the part after `<Kind> <namespace>/<name>: `, starting in lower
@@ -39,4 +40,11 @@ export function quoteList(values: ReadonlyArray<string | number>, max = 5): stri
 /** `StatefulSet db/pg` without the namespace when it is the same as `namespace`. */
 export function shortOrigin(object: K8sObject): string {
   return `${object.kind} '${object.name}'`;
+}
+
+/** `StatefulSet 'pg' (sidecar.istio.io/inject: "false")` for each workload, at most a few. */
+export function describeWorkloads(workloads: ReadonlyArray<Workload>, why?: (w: Workload) => string): string {
+  const shown = workloads.slice(0, 3).map(w => `${w.object.kind} '${w.object.name}'${why ? ` (${why(w)})` : ''}`);
+  const more = workloads.length > 3 ? ` and ${workloads.length - 3} more` : '';
+  return `${shown.join(', ')}${more}`;
 }

@@ -1,6 +1,8 @@
 import { Severity } from './finding';
-import { asArray, Inventory, isObject } from './inventory';
+import { Inventory } from './inventory';
+import { asArray, isObject } from './objects';
 import { defineRule, Rule } from './rule';
+import { AUTOALLOCATE_LABEL } from '../private/istio-constants';
 
 /**
  * Whether Istio allocates addresses to ServiceEntries itself: DNS capture together with auto-allocation in the mesh's
@@ -17,7 +19,6 @@ function addressesAutoAllocated(inv: Inventory): boolean {
  * ServiceEntries with a resolution other than NONE, unless the label below says `"false"`. A manifest labelled
  * `"true"` states that it relies on it (our `ServiceEntry` does), so it is not flagged: its status fills at run time.
  */
-const AUTOALLOCATE_LABEL = 'networking.istio.io/enable-autoallocate-ip';
 
 function reliesOnAllocation(se: { body: any }): boolean {
   return se.body.metadata?.labels?.[AUTOALLOCATE_LABEL] === 'true' && String(se.body.spec?.resolution ?? 'NONE').toUpperCase() !== 'NONE';

@@ -1,8 +1,11 @@
 import { Severity } from './finding';
-import { Inventory, isIstioControlPlane, isIstioManaged, K8sObject, ServiceInfo, ServicePortInfo, Workload } from './inventory';
+import { Inventory, ServiceInfo, ServicePortInfo, Workload } from './inventory';
+import { isIstioControlPlane, isIstioManaged } from './mesh-state';
+import { K8sObject } from './objects';
 import { describeDeclaration, istioProtocol, serverFirstProtocol, suggestPortName } from './protocol';
 import { defineRule, quoteList, Rule } from './rule';
-import { ISTIO_RESERVED_PORTS, portNumberProblem } from '../private/validation';
+import { ISTIO_RESERVED_PORTS } from '../private/istio-constants';
+import { portNumberProblem } from '../private/validation';
 
 /** Namespaces `istioctl analyze` never reports on (inject.IgnoredNamespaces). */
 const SYSTEM_NAMESPACES: ReadonlyArray<string> = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'];

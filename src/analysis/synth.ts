@@ -1,7 +1,8 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { checkSuppression, MeshAnalyzer } from './analyzer';
-import { Finding, Severity } from './finding';
+import { AnalyzeOptions, Finding, Severity } from './finding';
+import { chartFacts, registerChartActivator } from '../private/mesh-facts';
 
 /**
  * Options of the analysis run when a chart is synthesised.
@@ -29,8 +30,6 @@ export interface MeshAnalysisOptions {
 interface ChartState {
   options: MeshAnalysisOptions;
   readonly printed: Set<string>;
-  /** The cluster domain the chart's constructs resolved (the first one), used unless the options set one. */
-  clusterDomain?: string;
 }
 
 /**
@@ -122,24 +121,32 @@ export class MeshAnalysis {
    */
   public static findings(chart: Chart, options?: MeshAnalysisOptions): Finding[] {
     const holder = chart as unknown as { [STATE]?: ChartState };
-    return analyzeChart(chart, effectiveOptions(holder[STATE], options ?? holder[STATE]?.options ?? {}));
+    return analyzeChart(chart, effectiveOptions(chart, options ?? holder[STATE]?.options ?? {}));
   }
 
   private constructor() {}
 }
 
-/**
- * Tells the synth-time analysis of `scope`'s chart which cluster DNS domain its objects use (the constructs of this
- * library resolve one); an explicit `clusterDomain` option still wins. Not part of the public API.
- */
-export function recordClusterDomain(scope: IConstruct, clusterDomain: string): void {
-  MeshAnalysis.enable(scope);
-  const state = (Chart.of(scope) as unknown as { [STATE]?: ChartState })[STATE]!;
-  state.clusterDomain = state.clusterDomain ?? clusterDomain;
-}
+// the constructs of this library turn the analysis on for their charts through the facts hook
+registerChartActivator(chart => MeshAnalysis.enable(chart));
 
-function effectiveOptions(state: ChartState | undefined, options: MeshAnalysisOptions): MeshAnalysisOptions {
-  return options.clusterDomain !== undefined || state?.clusterDomain === undefined ? options : { ...options, clusterDomain: state.clusterDomain };
+/**
+ * The options of an analysis of `chart`, completed with the facts its constructs recorded: the cluster domain they
+ * resolved (an explicit `clusterDomain` option wins) and, across the app, the Service hosts declared outside it.
+ */
+function effectiveOptions(chart: Chart, options: MeshAnalysisOptions): AnalyzeOptions {
+  const clusterDomain = options.clusterDomain ?? chartFacts(chart)?.clusterDomain;
+  const external = new Set<string>();
+  for (const construct of chart.node.root.node.children) {
+    if (Chart.isChart(construct)) {
+      chartFacts(construct)?.externalHosts.forEach(host => external.add(host));
+    }
+  }
+  return {
+    ...options,
+    clusterDomain,
+    externalHosts: external.size > 0 ? [...external].sort() : undefined,
+  };
 }
 
 function appState(chart: Chart): AppState {
@@ -244,7 +251,7 @@ function appObjects(chart: Chart, state?: AppState): AppObjects {
   return { apiObjects, manifests, findings: new Map() };
 }
 
-function analyzeChart(chart: Chart, options: MeshAnalysisOptions, objects: AppObjects = appObjects(chart)): Finding[] {
+function analyzeChart(chart: Chart, options: AnalyzeOptions, objects: AppObjects = appObjects(chart)): Finding[] {
   const { apiObjects, manifests } = objects;
   const key = JSON.stringify(options);
   const all = objects.findings.get(key) ?? MeshAnalyzer.analyze(manifests, { ...options });
@@ -288,7 +295,7 @@ function passObjects(chart: Chart, app: AppState): AppObjects {
 
 function validate(chart: Chart, state: ChartState, app: AppState): string[] {
   const errors: string[] = [];
-  for (const f of analyzeChart(chart, effectiveOptions(state, state.options), passObjects(chart, app))) {
+  for (const f of analyzeChart(chart, effectiveOptions(chart, state.options), passObjects(chart, app))) {
     const where = `${f.constructPath}: ${f.code}`;
     if (f.suppressedReason !== undefined) {
       printOnce(state, `[cdk8s-stateful-mesh] suppressed ${where} ${f.origin} (reason: ${f.suppressedReason})`);

@@ -1,8 +1,11 @@
 import { Severity } from './finding';
-import { asArray, Inventory, isIstioControlPlane, isObject, ServiceInfo, Workload } from './inventory';
+import { Inventory, ServiceInfo, Workload } from './inventory';
+import { isIstioControlPlane } from './mesh-state';
+import { asArray, isObject } from './objects';
 import { defineRule, Rule } from './rule';
 import { forwardEnvReferences } from '../private/env';
-import { ISTIO_PROXY_UID, MAX_STATEFUL_SET_NAME } from '../private/validation';
+import { ISTIO_PROXY_UID } from '../private/istio-constants';
+import { MAX_STATEFUL_SET_NAME } from '../private/validation';
 
 /** Containers Istio injects itself; the validation init container runs as the proxy UID on purpose. */
 const ISTIO_CONTAINERS: ReadonlyArray<string> = ['istio-proxy', 'istio-init', 'istio-validation', 'istio-operator'];

@@ -1,11 +1,11 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { DEFAULT_CLUSTER_DOMAIN } from './istio-constants';
 import { clusterDomainProblem, fail, MAX_STATEFUL_SET_NAME, rfc1035LabelProblem, rfc1123LabelProblem, Where } from './validation';
 
 /** The label every resource of a named workload carries, and that its selectors match. */
 export const NAME_LABEL = 'app.kubernetes.io/name';
 
-export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 export const DEFAULT_NAMESPACE = 'default';
 
 /**

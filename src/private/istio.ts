@@ -3,9 +3,6 @@ import { IConstruct } from 'constructs';
 import { IMeshWorkload } from '../mesh-workload';
 import { fail, portNumberProblem, Where } from './validation';
 
-/** The mesh trust domain (not the cluster DNS domain): the first part of every SPIFFE principal. */
-export const DEFAULT_TRUST_DOMAIN = 'cluster.local';
-
 /** An Istio duration string (`5s`, `250ms`); Istio's CRDs require more than 1ms. */
 export function istioDuration(where: Where, what: string, duration: Duration): string {
   const ms = duration.toMilliseconds();

@@ -1,13 +1,5 @@
 import { IConstruct } from 'constructs';
-
-/**
- * Ports the Istio sidecar and ztunnel reserve for themselves (REFERENCE.md, Istio "Application requirements").
- * 15008 is HBONE (ambient and sidecar interop).
- */
-export const ISTIO_RESERVED_PORTS: ReadonlyArray<number> = [15000, 15001, 15002, 15004, 15006, 15008, 15020, 15021, 15053, 15090];
-
-/** The UID of the Istio proxy; an application container running as it bypasses the traffic capture (IST0144). */
-export const ISTIO_PROXY_UID = 1337;
+import { ISTIO_RESERVED_PORTS } from './istio-constants';
 
 /** Kubernetes refuses to create pods for a StatefulSet whose name is longer (kubernetes/kubernetes#64023). */
 export const MAX_STATEFUL_SET_NAME = 52;
