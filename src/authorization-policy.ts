@@ -66,8 +66,8 @@ export class AuthorizationPolicy extends Construct {
   public readonly trustDomain: string;
   /** The selected labels, undefined for a namespace-wide policy. */
   public readonly selectorLabels?: Record<string, string>;
-  /** The L1 object. */
-  public readonly apiObject: istio.AuthorizationPolicy;
+  /** The L1 object, also reachable as `node.defaultChild` (its id is `Resource`). */
+  protected readonly apiObject: istio.AuthorizationPolicy;
 
   private readonly workload?: IMeshWorkload;
   private readonly rules: Rule[] = [];

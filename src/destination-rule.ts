@@ -285,8 +285,8 @@ export class DestinationRule extends Construct {
   public readonly namespace: string;
   /** The rule's host: the Service FQDN. */
   public readonly host: string;
-  /** The L1 object. */
-  public readonly apiObject: istio.DestinationRule;
+  /** The L1 object, also reachable as `node.defaultChild` (its id is `Resource`). */
+  protected readonly apiObject: istio.DestinationRule;
 
   private readonly service: IMeshService;
   private readonly tls?: ClientTls;

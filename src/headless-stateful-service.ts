@@ -1,67 +1,24 @@
 import { ApiObject, ApiObjectMetadata, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
+import { DisruptionBudget } from './disruption-budget';
+import {
+  HeadlessStatefulServiceAttributes, HeadlessStatefulServiceBase, IHeadlessStatefulService, ImportedHeadlessStatefulService, PeerListOptions,
+} from './headless-stateful-service-base';
 import { MeshMode, MeshModeKind } from './mesh-mode';
 import { MeshPort, MeshPortOptions } from './mesh-port';
 import { IMeshService, MeshService } from './mesh-service';
 import { IMeshWorkload } from './mesh-workload';
-import { forwardEnvReferences } from './private/env';
+import { PodAntiAffinity } from './pod-anti-affinity';
+import { envOrderProblems } from './private/env';
 import { checkStatefulSetName, NAME_LABEL, resolveClusterDomain, resolveName, resolveNamespace } from './private/identity';
 import { ISTIO_PROXY_UID } from './private/istio-constants';
+import { ClaimingStatefulSet, VolumeClaim } from './private/kplus-internals';
 import { recordMeshConstruct } from './private/mesh-facts';
 import { POD_NAME_VAR, PodIdentity } from './private/pod-identity';
 import { resolveMeshPort } from './private/ports';
 import { fail, rfc1123LabelProblem } from './private/validation';
 
-/**
- * The stable network identity of a StatefulSet's pods behind a headless Service.
- */
-export interface IHeadlessStatefulService extends IConstruct {
-  /** The StatefulSet name; pods are `<name>-<ordinal>`. */
-  readonly name: string;
-  /** The namespace of the StatefulSet and its Services. */
-  readonly namespace: string;
-  /** The cluster DNS domain. */
-  readonly clusterDomain: string;
-  /** The headless Service name (the StatefulSet's `serviceName`). */
-  readonly headlessServiceName: string;
-  /** `<headless>.<namespace>.svc.<clusterDomain>`: resolves to every pod IP. */
-  readonly headlessServiceFqdn: string;
-  /** The number of pods. */
-  readonly replicas: number;
-  /** The declared ports (a copy). */
-  readonly ports: MeshPort[];
-
-  /** The pod name for an ordinal: `<name>-<ordinal>`. */
-  podName(ordinal: number): string;
-  /** The pod's stable DNS name: `<name>-<ordinal>.<headless>.<namespace>.svc.<clusterDomain>`. */
-  podFqdn(ordinal: number): string;
-  /** `podFqdn(ordinal):port`, for a declared port. */
-  connectAddress(ordinal: number, port: number): string;
-  /** The FQDN of every pod, by ordinal. */
-  peerFqdns(): string[];
-  /**
-   * One entry per pod from a template, joined by a separator: `{ordinal}`, `{id}` (ordinal + 1), `{pod}` (pod name)
-   * and `{host}` (pod FQDN) are replaced. E.g. `'{host}:2888:3888::{id}'` gives a ZooKeeper `ZOO_SERVERS` list.
-   */
-  peerList(template: string, options?: PeerListOptions): string;
-}
-
-/**
- * Options of a peer list.
- */
-export interface PeerListOptions {
-  /**
-   * Between two entries.
-   * @default ','
-   */
-  readonly separator?: string;
-  /**
-   * List only the first `count` pods (e.g. two Cassandra seeds).
-   * @default - every pod
-   */
-  readonly count?: number;
-}
 
 /**
  * Options of the methods that add an environment variable to a container of the StatefulSet.
@@ -155,46 +112,6 @@ export interface ClientServiceOptions {
   readonly metadata?: ApiObjectMetadata;
 }
 
-/**
- * Pod anti-affinity between the pods of the StatefulSet.
- */
-export enum PodAntiAffinity {
-  /** Prefer to place pods on different nodes (`kubernetes.io/hostname`), but schedule them anyway. */
-  PREFERRED = 'preferred',
-  /** Never place two pods on the same node: with fewer nodes than replicas, some pods stay pending. */
-  REQUIRED = 'required',
-  /** No anti-affinity. */
-  NONE = 'none',
-}
-
-/**
- * How many pods voluntary disruptions (node drains, upgrades) may take down at once.
- *
- * @see https://kubernetes.io/docs/concepts/workloads/pods/disruptions/
- */
-export class DisruptionBudget {
-  /** At most `pods` pods may be unavailable. */
-  public static maxUnavailable(pods: number): DisruptionBudget {
-    return new DisruptionBudget(pods, undefined);
-  }
-
-  /** At least `pods` pods must stay available; must be fewer than the replicas, or no node could ever be drained. */
-  public static minAvailable(pods: number): DisruptionBudget {
-    return new DisruptionBudget(undefined, pods);
-  }
-
-  /** No PodDisruptionBudget. */
-  public static none(): DisruptionBudget {
-    return new DisruptionBudget(undefined, undefined);
-  }
-
-  private constructor(
-    /** The `maxUnavailable` pods, if set. */
-    public readonly maxUnavailablePods?: number,
-    /** The `minAvailable` pods, if set. */
-    public readonly minAvailablePods?: number,
-  ) {}
-}
 
 /**
  * Properties of a `HeadlessStatefulService`: those of a cdk8s-plus workload (containers, volumes,
@@ -298,7 +215,7 @@ export interface HeadlessStatefulServiceProps extends kplus.WorkloadProps {
  *
  * Pods get DNS names `<name>-<ordinal>.<name>-headless.<namespace>.svc.<clusterDomain>`.
  */
-export class HeadlessStatefulService extends Construct implements IHeadlessStatefulService, IMeshWorkload {
+export class HeadlessStatefulService extends HeadlessStatefulServiceBase implements IHeadlessStatefulService, IMeshWorkload {
   /**
    * A StatefulSet created elsewhere, to compute its pods' addresses (e.g. a client's connection string).
    */
@@ -323,7 +240,8 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
   /** The PodDisruptionBudget, unless disabled. */
   public readonly podDisruptionBudget?: ApiObject;
 
-  private readonly identity: PodIdentity;
+  /** @internal */
+  protected readonly _identity: PodIdentity;
   private readonly claims: VolumeClaim[] = [];
   private readonly _clientServices: Array<{ readonly service: MeshService; readonly everyPort: boolean }> = [];
 
@@ -342,8 +260,8 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
     if (`${this.name}-${this.replicas - 1}`.length > 63) {
       fail(this, `pod name '${this.name}-${this.replicas - 1}' is longer than 63 characters, the limit of a DNS label; shorten the name`);
     }
-    this.identity = new PodIdentity(this, this.name, this.headlessServiceName, this.namespace, this.clusterDomain, () => this.replicas);
-    this.headlessServiceFqdn = this.identity.headlessServiceFqdn;
+    this._identity = new PodIdentity(this, this.name, this.headlessServiceName, this.namespace, this.clusterDomain, () => this.replicas);
+    this.headlessServiceFqdn = this._identity.headlessServiceFqdn;
 
     const labels = { [NAME_LABEL]: this.name };
     this.headlessService = new MeshService(this, 'HeadlessService', {
@@ -429,7 +347,7 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
    * before the variable that uses it: `addPodNameEnv()` (the `addPod*Env` methods call it).
    */
   public get selfFqdn(): string {
-    return this.identity.selfFqdn;
+    return this._identity.selfFqdn;
   }
 
   /**
@@ -497,27 +415,6 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
     claim.mounts.push({ container, mountPath });
   }
 
-  public podName(ordinal: number): string {
-    return this.identity.podName(ordinal);
-  }
-
-  public podFqdn(ordinal: number): string {
-    return this.identity.podFqdn(ordinal);
-  }
-
-  public connectAddress(ordinal: number, port: number): string {
-    this.declaredPort(port, 'connect address');
-    return `${this.identity.podFqdn(ordinal)}:${port}`;
-  }
-
-  public peerFqdns(): string[] {
-    return Array.from({ length: this.replicas }, (_, i) => this.identity.podFqdn(i));
-  }
-
-  public peerList(template: string, options: PeerListOptions = {}): string {
-    return this.identity.peerList(template, options.separator ?? ',', options.count);
-  }
-
   /**
    * Adds `POD_NAME` from the downward API (`metadata.name`) to the container, unless it is already there.
    * Kubernetes expands `$(POD_NAME)` only in variables defined after it, so call this before adding
@@ -539,7 +436,7 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
    * @returns the value
    */
   public addPodHostEnv(variable: string, options: PodEnvOptions = {}): string {
-    return this.addPodEnv(variable, this.identity.selfFqdn, options);
+    return this.addPodEnv(variable, this._identity.selfFqdn, options);
   }
 
   /**
@@ -549,7 +446,7 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
    */
   public addPodAddressEnv(variable: string, port: number, options: PodEnvOptions = {}): string {
     this.declaredPort(port, variable);
-    return this.addPodEnv(variable, `${this.identity.selfFqdn}:${port}`, options);
+    return this.addPodEnv(variable, `${this._identity.selfFqdn}:${port}`, options);
   }
 
   /**
@@ -562,7 +459,7 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
       fail(this, `URL scheme '${scheme}' for ${variable} is not a scheme (lowercase letters, digits, '+', '.', '-'); e.g. 'http'`);
     }
     this.declaredPort(port, variable);
-    return this.addPodEnv(variable, `${scheme}://${this.identity.selfFqdn}:${port}`, options);
+    return this.addPodEnv(variable, `${scheme}://${this._identity.selfFqdn}:${port}`, options);
   }
 
   /**
@@ -612,6 +509,11 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
     }
     this._clientServices.push({ service, everyPort: options.ports === undefined });
     return service;
+  }
+
+  /** @internal */
+  protected _checkConnectPort(port: number): void {
+    this.declaredPort(port, 'connect address');
   }
 
   private addPodEnv(variable: string, value: string, options: PodEnvOptions): string {
@@ -719,156 +621,5 @@ export class HeadlessStatefulService extends Construct implements IHeadlessState
       }
     }
     return errors;
-  }
-}
-
-interface VolumeClaim {
-  readonly name: string;
-  readonly options: VolumeClaimOptions;
-  readonly mounts: Array<{ readonly container: kplus.Container; readonly mountPath: string }>;
-}
-
-/**
- * A cdk8s-plus StatefulSet that also renders per-pod volume claims (cdk8s-plus-27 has no `volumeClaimTemplates`).
- */
-class ClaimingStatefulSet extends kplus.StatefulSet {
-  constructor(scope: Construct, id: string, props: kplus.StatefulSetProps, private readonly claims: VolumeClaim[]) {
-    super(scope, id, props);
-    this.node.addValidation({ validate: () => this.claimProblems() });
-  }
-
-  /**
-   * @internal
-   */
-  public _toKube(): kplus.k8s.StatefulSetSpec {
-    const spec = super._toKube();
-    if (this.claims.length === 0) {
-      return spec;
-    }
-    const podSpec = spec.template.spec!;
-    const withMounts = (containers: kplus.k8s.Container[] | undefined, owners: kplus.Container[]) => containers?.map((c, i) => {
-      const mounts = this.claims.flatMap(claim => claim.mounts
-        .filter(m => m.container === owners[i])
-        .map(m => ({ name: claim.name, mountPath: m.mountPath })));
-      return mounts.length === 0 ? c : { ...c, volumeMounts: [...c.volumeMounts ?? [], ...mounts] };
-    });
-    return {
-      ...spec,
-      template: {
-        ...spec.template,
-        spec: {
-          ...podSpec,
-          containers: withMounts(podSpec.containers, this.containers)!,
-          initContainers: withMounts(podSpec.initContainers, this.initContainers),
-        },
-      },
-      volumeClaimTemplates: this.claims.map(claim => ({
-        metadata: { name: claim.name },
-        spec: {
-          accessModes: claim.options.accessModes ?? [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
-          storageClassName: claim.options.storageClassName,
-          resources: { requests: { storage: kplus.k8s.Quantity.fromString(claim.options.storage.asString()) } },
-        },
-      })),
-    };
-  }
-
-  private claimProblems(): string[] {
-    const volumeNames = new Set([
-      ...this.volumes.map(v => v.name),
-      ...[...this.initContainers, ...this.containers].flatMap(c => c.mounts.map(m => m.volume.name)),
-    ]);
-    return this.claims.filter(c => volumeNames.has(c.name)).map(c =>
-      `volume claim '${c.name}' has the name of a pod volume; rename the claim or the volume`);
-  }
-}
-
-/** `$(VAR)` references to variables defined later in the container, which Kubernetes leaves as literal text. */
-function envOrderProblems(container: kplus.Container): string[] {
-  const vars = Object.entries(container.env.variables).map(([name, v]) => ({ name, value: v.value }));
-  return forwardEnvReferences(vars).map(({ variable, referenced }) =>
-    `container '${container.name}' env ${variable} uses $(${referenced}) but ${referenced} is defined after it, so Kubernetes keeps the literal text; `
-    + `define ${referenced} first`);
-}
-
-/**
- * Attributes of a StatefulSet created elsewhere.
- */
-export interface HeadlessStatefulServiceAttributes {
-  /** The StatefulSet name. */
-  readonly name: string;
-  /** Its namespace. */
-  readonly namespace: string;
-  /** Its number of pods. */
-  readonly replicas: number;
-  /**
-   * Its headless Service (`serviceName`).
-   * @default - `<name>-headless`
-   */
-  readonly headlessServiceName?: string;
-  /**
-   * The cluster DNS domain.
-   * @default 'cluster.local'
-   */
-  readonly clusterDomain?: string;
-  /**
-   * Its ports, as declared on the headless Service.
-   * @default - none known; `connectAddress()` then accepts any port
-   */
-  readonly ports?: MeshPortOptions[];
-}
-
-class ImportedHeadlessStatefulService extends Construct implements IHeadlessStatefulService {
-  public readonly name: string;
-  public readonly namespace: string;
-  public readonly clusterDomain: string;
-  public readonly headlessServiceName: string;
-  public readonly headlessServiceFqdn: string;
-  public readonly replicas: number;
-  private readonly identity: PodIdentity;
-  private readonly _ports: MeshPort[] = [];
-
-  constructor(scope: Construct, id: string, attrs: HeadlessStatefulServiceAttributes) {
-    super(scope, id);
-    this.name = resolveName(this, 'StatefulSet name', attrs.name, id);
-    this.namespace = resolveNamespace(this, this, attrs.namespace);
-    this.clusterDomain = resolveClusterDomain(this, attrs.clusterDomain);
-    this.headlessServiceName = resolveName(this, 'headless Service name', attrs.headlessServiceName ?? `${this.name}-headless`, id);
-    this.replicas = attrs.replicas;
-    if (!Number.isInteger(this.replicas) || this.replicas < 1) {
-      fail(this, `replicas ${this.replicas} is not a whole number of pods of at least 1`);
-    }
-    this.identity = new PodIdentity(this, this.name, this.headlessServiceName, this.namespace, this.clusterDomain, () => this.replicas);
-    this.headlessServiceFqdn = this.identity.headlessServiceFqdn;
-    for (const port of attrs.ports ?? []) {
-      this._ports.push(resolveMeshPort(this, port, this._ports));
-    }
-  }
-
-  public get ports(): MeshPort[] {
-    return this._ports.map(p => ({ ...p }));
-  }
-
-  public podName(ordinal: number): string {
-    return this.identity.podName(ordinal);
-  }
-
-  public podFqdn(ordinal: number): string {
-    return this.identity.podFqdn(ordinal);
-  }
-
-  public connectAddress(ordinal: number, port: number): string {
-    if (this._ports.length > 0 && !this._ports.some(p => p.port === port)) {
-      fail(this, `port ${port} is not one of the declared ports of '${this.name}' (${this._ports.map(p => p.port).join(', ')})`);
-    }
-    return `${this.identity.podFqdn(ordinal)}:${port}`;
-  }
-
-  public peerFqdns(): string[] {
-    return Array.from({ length: this.replicas }, (_, i) => this.identity.podFqdn(i));
-  }
-
-  public peerList(template: string, options: PeerListOptions = {}): string {
-    return this.identity.peerList(template, options.separator ?? ',', options.count);
   }
 }

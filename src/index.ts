@@ -20,14 +20,15 @@ export type { SidecarProps } from './sidecar';
 export type { MeshPort, MeshPortOptions } from './mesh-port';
 export { MeshService } from './mesh-service';
 export type { IMeshService, MeshServiceAttributes, MeshServiceProps } from './mesh-service';
-export { DisruptionBudget, HeadlessStatefulService, PodAntiAffinity } from './headless-stateful-service';
+export { DisruptionBudget } from './disruption-budget';
+export { PodAntiAffinity } from './pod-anti-affinity';
+export { HeadlessStatefulServiceBase } from './headless-stateful-service-base';
+export type { HeadlessStatefulServiceAttributes, IHeadlessStatefulService, PeerListOptions } from './headless-stateful-service-base';
+export { HeadlessStatefulService } from './headless-stateful-service';
 export type {
   ClientServiceOptions,
-  HeadlessStatefulServiceAttributes,
   HeadlessStatefulServiceProps,
-  IHeadlessStatefulService,
   PeerListEnvOptions,
-  PeerListOptions,
   PodEnvOptions,
   StatefulPortOptions,
   VolumeClaimOptions,

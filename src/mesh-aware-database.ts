@@ -1,12 +1,14 @@
 import { ApiObject, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { DisruptionBudget, HeadlessStatefulService, PodAntiAffinity } from './headless-stateful-service';
+import { DisruptionBudget } from './disruption-budget';
+import { HeadlessStatefulService } from './headless-stateful-service';
 import { MeshClient } from './mesh-client';
 import { MeshMode, MeshModeKind } from './mesh-mode';
 import { MeshPolicy } from './mesh-policy';
 import { MeshService } from './mesh-service';
 import { PortMtls } from './peer-authentication';
+import { PodAntiAffinity } from './pod-anti-affinity';
 import { DatabaseEngine, EngineTarget, PortRole } from './presets/database-engine';
 import { resolveClusterDomain, resolveName, resolveNamespace } from './private/identity';
 import { fail, unpinnedImageProblem } from './private/validation';

@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { selectorLabels } from './private/kplus-internals';
 import { rfc1123LabelProblem } from './private/validation';
 
 /**
@@ -30,7 +31,7 @@ export class MeshClient {
       throw new Error(`${workload.node.path}: a client without its own service account runs as 'default', shared by every such pod of namespace `
         + `'${namespace}'; set serviceAccount on the workload so it can be authorized alone`);
     }
-    const labels = workload.toPodSelectorConfig().labelSelector._toKube().matchLabels ?? {};
+    const labels = selectorLabels(workload);
     return MeshClient.serviceAccount(serviceAccount, namespace, labels);
   }
 

@@ -9,8 +9,9 @@ import { IMeshService } from './mesh-service';
 import { IMeshWorkload } from './mesh-workload';
 import { MtlsMode, PeerAuthentication, PortMtls } from './peer-authentication';
 import { checkWorkloadPort } from './private/istio';
-import { AMBIENT_PROBE_SOURCE, DEFAULT_TRUST_DOMAIN, HBONE_PORT } from './private/istio-constants';
+import { DEFAULT_TRUST_DOMAIN } from './private/istio-constants';
 import { MtlsPlan, planMtls } from './private/mtls';
+import { AdmittedClient, networkPolicySpec } from './private/network-policy';
 import { fail } from './private/validation';
 import { Sidecar } from './sidecar';
 
@@ -108,7 +109,7 @@ export class MeshPolicy extends Construct {
   private readonly peerPorts: number[];
   private readonly defaultClientPorts?: number[];
   private readonly _destinationRules: DestinationRule[] = [];
-  private readonly clients: Array<{ readonly client: MeshClient; readonly ports: number[] }> = [];
+  private readonly clients: AdmittedClient[] = [];
 
   public constructor(scope: Construct, id: string, props: MeshPolicyProps) {
     super(scope, id);
@@ -144,7 +145,7 @@ export class MeshPolicy extends Construct {
     if (props.networkPolicy ?? true) {
       this.networkPolicy = new kplus.k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
         metadata: { name: this.workload.name, namespace: this.workload.namespace },
-        spec: Lazy.any({ produce: () => this.renderNetworkPolicy() }),
+        spec: Lazy.any({ produce: () => networkPolicySpec(this.workload, this.peerPorts, this.clients) }),
       });
     }
     if (kind === MeshModeKind.SIDECAR && (props.sidecarScope ?? true)) {
@@ -218,31 +219,6 @@ export class MeshPolicy extends Construct {
       checkWorkloadPort(this, this.workload, port, what);
     }
     return [...new Set(ports)].sort((a, b) => a - b);
-  }
-
-  private renderNetworkPolicy(): kplus.k8s.NetworkPolicySpec {
-    const kind = this.workload.meshMode!.kind;
-    const protocolOf = new Map(this.workload.ports.map(p => [p.port, p.protocol.transport]));
-    const toPorts = (ports: number[], hbone = kind !== MeshModeKind.OUTSIDE) => [
-      ...ports.map(port => ({ port: kplus.k8s.IntOrString.fromNumber(port), protocol: protocolOf.get(port) ?? 'TCP' })),
-      // HBONE: ambient traffic, and ambient clients of sidecar pods, arrive on 15008
-      ...hbone ? [{ port: kplus.k8s.IntOrString.fromNumber(HBONE_PORT), protocol: 'TCP' }] : [],
-    ];
-    const rules: kplus.k8s.NetworkPolicyIngressRule[] = [
-      { from: [{ podSelector: { matchLabels: this.workload.selectorLabels } }], ports: toPorts(this.peerPorts) },
-      ...this.clients.map(({ client, ports }) => ({
-        from: [{
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': client.namespace } },
-          podSelector: client.podLabels ? { matchLabels: client.podLabels } : undefined,
-        }],
-        ports: toPorts(ports),
-      })),
-    ];
-    if (kind === MeshModeKind.AMBIENT) {
-      // kubelet probes of ambient pods are SNATed by istio-cni to a link-local address, which is no longer "the node"
-      rules.push({ from: [{ ipBlock: { cidr: AMBIENT_PROBE_SOURCE } }], ports: toPorts(this.workload.ports.map(p => p.port), false) });
-    }
-    return { podSelector: { matchLabels: this.workload.selectorLabels }, policyTypes: ['Ingress'], ingress: rules };
   }
 
   private missingRules(): string[] {

@@ -4,6 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { AppProtocol } from './app-protocol';
 import { MeshPort, MeshPortOptions } from './mesh-port';
 import { NAME_LABEL, resolveClusterDomain, resolveName, resolveNamespace, serviceFqdn } from './private/identity';
+import { selectorLabels } from './private/kplus-internals';
 import { recordMeshConstruct } from './private/mesh-facts';
 import { resolveMeshPort } from './private/ports';
 import { childPath } from './private/validation';
@@ -126,8 +127,16 @@ export class MeshService extends kplus.Service implements IMeshService {
   /**
    * A Service created elsewhere, for policies and clients that refer to it.
    */
-  public static fromServiceAttributes(scope: Construct, id: string, attrs: MeshServiceAttributes): IMeshService {
+  public static fromAttributes(scope: Construct, id: string, attrs: MeshServiceAttributes): IMeshService {
     return new ImportedMeshService(scope, id, attrs);
+  }
+
+  /**
+   * A Service created elsewhere.
+   * @deprecated use `MeshService.fromAttributes()`, named like the other import factories of this library
+   */
+  public static fromServiceAttributes(scope: Construct, id: string, attrs: MeshServiceAttributes): IMeshService {
+    return MeshService.fromAttributes(scope, id, attrs);
   }
 
   public readonly namespace: string;
@@ -211,7 +220,7 @@ export class MeshService extends kplus.Service implements IMeshService {
 
   public select(selector: kplus.IPodSelector): void {
     super.select(selector);
-    Object.assign(this._selectorLabels, selector.toPodSelectorConfig().labelSelector._toKube().matchLabels ?? {});
+    Object.assign(this._selectorLabels, selectorLabels(selector));
   }
 
   public selectLabel(key: string, value: string): void {

@@ -90,8 +90,8 @@ export class PeerAuthentication extends Construct {
   public readonly mode: MtlsMode;
   /** The selected labels, undefined for a namespace-wide policy. */
   public readonly selectorLabels?: Record<string, string>;
-  /** The L1 object. */
-  public readonly apiObject: istio.PeerAuthentication;
+  /** The L1 object, also reachable as `node.defaultChild` (its id is `Resource`). */
+  protected readonly apiObject: istio.PeerAuthentication;
 
   private readonly workload?: IMeshWorkload;
   private readonly _portLevelMtls: PortMtls[] = [];

@@ -103,8 +103,8 @@ export class ServiceEntry extends Construct implements IMeshService {
   public readonly hosts: string[];
   /** True when TCP ports rely on Istio's IP auto-allocation. */
   public readonly autoAllocatesAddresses: boolean;
-  /** The L1 object. */
-  public readonly apiObject: istio.ServiceEntry;
+  /** The L1 object, also reachable as `node.defaultChild` (its id is `Resource`). */
+  protected readonly apiObject: istio.ServiceEntry;
 
   private readonly _ports: MeshPort[] = [];
 

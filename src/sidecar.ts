@@ -42,8 +42,8 @@ export interface SidecarProps {
 export class Sidecar extends Construct {
   public readonly name: string;
   public readonly namespace: string;
-  /** The L1 object. */
-  public readonly apiObject: istio.Sidecar;
+  /** The L1 object, also reachable as `node.defaultChild` (its id is `Resource`). */
+  protected readonly apiObject: istio.Sidecar;
 
   private readonly _egressHosts: string[] = [];
 

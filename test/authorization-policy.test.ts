@@ -1,8 +1,15 @@
+import { ApiObject } from 'cdk8s';
 import { AuthorizationPolicy, MeshClient, MeshMode } from '../src';
 import { database } from './support/fixtures';
 import { chart, only, synth } from './support/manifests';
 
 describe('AuthorizationPolicy', () => {
+  test('the generated object is the default child (no public L1 field)', () => {
+    const c = chart();
+    const policy = new AuthorizationPolicy(c, 'Ap', { workload: database(c) });
+    expect(ApiObject.of(policy.node.defaultChild!).kind).toBe('AuthorizationPolicy');
+  });
+
   test('an ALLOW list by principal and by namespace, per port', () => {
     const c = chart();
     const ap = new AuthorizationPolicy(c, 'Ap', { workload: database(c) });

@@ -1,9 +1,15 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { ClientTls, DestinationRule, LoadBalancer, MeshAnalysis, MeshService, TlsMode } from '../src';
 import { database } from './support/fixtures';
 import { chart, only, synth } from './support/manifests';
 
 describe('DestinationRule', () => {
+  test('the generated object is the default child (no public L1 field)', () => {
+    const c = chart();
+    const rule = new DestinationRule(c, 'Dr', { service: database(c).headlessService });
+    expect(ApiObject.of(rule.node.defaultChild!).kind).toBe('DestinationRule');
+  });
+
   test('defaults: the host is the Service FQDN, no traffic policy beyond what is asked', () => {
     const c = chart();
     const db = database(c);
@@ -43,7 +49,7 @@ describe('DestinationRule', () => {
 
   test('TLS origination verifies the server unless told explicitly not to', () => {
     const c = chart();
-    const ext = MeshService.fromServiceAttributes(c, 'Ext', { name: 'billing-db', namespace: 'billing' });
+    const ext = MeshService.fromAttributes(c, 'Ext', { name: 'billing-db', namespace: 'billing' });
     new DestinationRule(c, 'Dr', { service: ext, tls: ClientTls.simple({ caCertificates: '/etc/certs/ca.pem', sni: 'db.billing.example' }) });
     expect(only(synth(c), 'DestinationRule').spec.trafficPolicy.tls).toEqual({ mode: 'SIMPLE', caCertificates: '/etc/certs/ca.pem', sni: 'db.billing.example' });
     expect(ClientTls.simple({ insecureSkipVerify: true }).mode).toBe(TlsMode.SIMPLE);

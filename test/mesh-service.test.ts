@@ -79,12 +79,14 @@ describe('MeshService', () => {
     expect(only(synth(c), 'Service').metadata.namespace).toBe('default');
   });
 
-  test('fromServiceAttributes describes a Service managed elsewhere', () => {
+  test('fromAttributes describes a Service managed elsewhere', () => {
     const c = chart();
-    const svc = MeshService.fromServiceAttributes(c, 'Ext', { name: 'cassandra', namespace: 'data', headless: true, ports: [{ port: 9042, name: 'cql' }] });
+    const svc = MeshService.fromAttributes(c, 'Ext', { name: 'cassandra', namespace: 'data', headless: true, ports: [{ port: 9042, name: 'cql' }] });
     expect(svc.fqdn).toBe('cassandra.data.svc.cluster.local');
     expect(svc.meshPorts).toEqual([{ port: 9042, name: 'tcp-cql', protocol: AppProtocol.TCP }]);
     expect(synth(c)).toEqual([]);
+    // the old name of the factory stays, deprecated
+    expect(MeshService.fromServiceAttributes(c, 'Old', { name: 'cassandra', namespace: 'data' }).fqdn).toBe(svc.fqdn);
   });
 
   describe('fails when', () => {

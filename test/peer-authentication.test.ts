@@ -1,8 +1,15 @@
+import { ApiObject } from 'cdk8s';
 import { MeshAnalysis, MeshMode, MtlsMode, PeerAuthentication } from '../src';
 import { database } from './support/fixtures';
 import { chart, only, synth } from './support/manifests';
 
 describe('PeerAuthentication', () => {
+  test('the generated object is the default child (no public L1 field)', () => {
+    const c = chart();
+    const pa = new PeerAuthentication(c, 'Pa', { workload: database(c) });
+    expect(ApiObject.of(pa.node.defaultChild!).kind).toBe('PeerAuthentication');
+  });
+
   test('defaults: STRICT for the workload\'s pods, named and namespaced like it', () => {
     const c = chart();
     new PeerAuthentication(c, 'Pa', { workload: database(c) });

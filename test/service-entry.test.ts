@@ -1,7 +1,13 @@
+import { ApiObject } from 'cdk8s';
 import { AppProtocol, ClientTls, DestinationRule, ServiceEntry, ServiceEntryResolution } from '../src';
 import { chart, only, synth } from './support/manifests';
 
 describe('ServiceEntry', () => {
+  test('the generated object is the default child (no public L1 field)', () => {
+    const entry = new ServiceEntry(chart(), 'Se', { hosts: ['db.example.com'], ports: [{ port: 5432 }] });
+    expect(ApiObject.of(entry.node.defaultChild!).kind).toBe('ServiceEntry');
+  });
+
   test('defaults: an external DNS-resolved TCP database relying on IP auto-allocation, and saying so', () => {
     const c = chart();
     const se = new ServiceEntry(c, 'BillingDb', { hosts: ['db.billing.example.com'], ports: [{ port: 5432, name: 'postgresql' }] });

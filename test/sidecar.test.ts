@@ -1,8 +1,16 @@
+import { ApiObject } from 'cdk8s';
 import { MeshMode, Sidecar } from '../src';
 import { database } from './support/fixtures';
 import { chart, only, synth } from './support/manifests';
 
 describe('Sidecar', () => {
+  test('the generated object is the default child (no public L1 field)', () => {
+    const c = chart();
+    const sidecar = new Sidecar(c, 'Scope', { workload: database(c) });
+    expect(ApiObject.of(sidecar.node.defaultChild!).kind).toBe('Sidecar');
+    expect((sidecar as any).apiObject).toBe(sidecar.node.defaultChild);
+  });
+
   test('defaults: the workload\'s sidecars see their own namespace and the control plane', () => {
     const c = chart();
     const sidecar = new Sidecar(c, 'Scope', { workload: database(c) });

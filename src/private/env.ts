@@ -1,3 +1,5 @@
+import * as kplus from 'cdk8s-plus-27';
+
 /** An environment variable as the container spec lists it. */
 export interface EnvVarLike {
   readonly name: string;
@@ -38,4 +40,12 @@ export function forwardEnvReferences(vars: ReadonlyArray<EnvVarLike>): ForwardEn
     }
   });
   return found;
+}
+
+/** `$(VAR)` references to variables defined later in the container, which Kubernetes leaves as literal text. */
+export function envOrderProblems(container: kplus.Container): string[] {
+  const vars = Object.entries(container.env.variables).map(([name, v]) => ({ name, value: v.value }));
+  return forwardEnvReferences(vars).map(({ variable, referenced }) =>
+    `container '${container.name}' env ${variable} uses $(${referenced}) but ${referenced} is defined after it, so Kubernetes keeps the literal text; `
+    + `define ${referenced} first`);
 }

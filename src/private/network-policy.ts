@@ -1,0 +1,41 @@
+import * as kplus from 'cdk8s-plus-27';
+import { MeshClient } from '../mesh-client';
+import { MeshModeKind } from '../mesh-mode';
+import { IMeshWorkload } from '../mesh-workload';
+import { AMBIENT_PROBE_SOURCE, HBONE_PORT } from './istio-constants';
+
+/** A client `MeshPolicy.allowFrom()` admitted, on its container ports. */
+export interface AdmittedClient {
+  readonly client: MeshClient;
+  readonly ports: number[];
+}
+
+/**
+ * The NetworkPolicy of a workload: its own pods on the peer ports, each admitted client (by namespace and pod labels)
+ * on its ports; in the mesh every rule also admits HBONE (15008), and in ambient mode kubelet probes from istio-cni's
+ * link-local source address (istio.io docs "Ambient and Kubernetes NetworkPolicy").
+ */
+export function networkPolicySpec(workload: IMeshWorkload, peerPorts: number[], clients: ReadonlyArray<AdmittedClient>): kplus.k8s.NetworkPolicySpec {
+  const kind = workload.meshMode!.kind;
+  const protocolOf = new Map(workload.ports.map(p => [p.port, p.protocol.transport]));
+  const toPorts = (ports: number[], hbone = kind !== MeshModeKind.OUTSIDE) => [
+    ...ports.map(port => ({ port: kplus.k8s.IntOrString.fromNumber(port), protocol: protocolOf.get(port) ?? 'TCP' })),
+    // HBONE: ambient traffic, and ambient clients of sidecar pods, arrive on 15008
+    ...hbone ? [{ port: kplus.k8s.IntOrString.fromNumber(HBONE_PORT), protocol: 'TCP' }] : [],
+  ];
+  const rules: kplus.k8s.NetworkPolicyIngressRule[] = [
+    { from: [{ podSelector: { matchLabels: workload.selectorLabels } }], ports: toPorts(peerPorts) },
+    ...clients.map(({ client, ports }) => ({
+      from: [{
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': client.namespace } },
+        podSelector: client.podLabels ? { matchLabels: client.podLabels } : undefined,
+      }],
+      ports: toPorts(ports),
+    })),
+  ];
+  if (kind === MeshModeKind.AMBIENT) {
+    // kubelet probes of ambient pods are SNATed by istio-cni to a link-local address, which is no longer "the node"
+    rules.push({ from: [{ ipBlock: { cidr: AMBIENT_PROBE_SOURCE } }], ports: toPorts(workload.ports.map(p => p.port), false) });
+  }
+  return { podSelector: { matchLabels: workload.selectorLabels }, policyTypes: ['Ingress'], ingress: rules };
+}
