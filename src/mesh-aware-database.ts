@@ -1,6 +1,7 @@
 import { ApiObject, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { clientPortsOf, IDatabaseEngine, IEngineTarget, requireSecret } from './database-engine';
 import { DisruptionBudget } from './disruption-budget';
 import { HeadlessStatefulService } from './headless-stateful-service';
 import { MeshClient } from './mesh-client';
@@ -9,8 +10,7 @@ import { MeshPolicy } from './mesh-policy';
 import { MeshService } from './mesh-service';
 import { PortMtls } from './peer-authentication';
 import { PodAntiAffinity } from './pod-anti-affinity';
-import { DatabaseEngine, EngineTarget, PortRole } from './presets/database-engine';
-import { resolveClusterDomain, resolveName, resolveNamespace } from './private/identity';
+import { resolveClusterDomain, resolveName, resolveNamespace, serviceFqdn } from './private/identity';
 import { fail, unpinnedImageProblem } from './private/validation';
 
 /**
@@ -18,7 +18,7 @@ import { fail, unpinnedImageProblem } from './private/validation';
  */
 export interface MeshAwareDatabaseProps {
   /** The engine preset, e.g. `new PostgresPatroniEngine({ credentials })`. */
-  readonly engine: DatabaseEngine;
+  readonly engine: IDatabaseEngine;
 
   /**
    * The database name: StatefulSet, Services and policies derive their names from it; pods are `<name>-<i>`.
@@ -120,7 +120,7 @@ export class MeshAwareDatabase extends Construct {
   public readonly name: string;
   public readonly namespace: string;
   /** The engine preset. */
-  public readonly engine: DatabaseEngine;
+  public readonly engine: IDatabaseEngine;
   /** The StatefulSet, its headless Service, client Services and PodDisruptionBudget. */
   public readonly workload: HeadlessStatefulService;
   /** The mesh policy. */
@@ -150,14 +150,9 @@ export class MeshAwareDatabase extends Construct {
     }
     checkPinned(this, image);
     const meshMode = props.meshMode ?? MeshMode.sidecar();
-    const requireSecret = (secret: kplus.ISecret | undefined, key: string, variable: string): kplus.ISecret => {
-      if (!secret) {
-        fail(this, `${engine.engineName}: ${variable} comes from key '${key}' of the credentials Secret, but no Secret was given; `
-          + `pass credentials: kplus.Secret.fromSecretName(scope, 'Credentials', '${this.name}-credentials') (a Secret you create, holding '${key}')`);
-      }
-      return secret;
-    };
-    const setup = engine._setup({ name: this.name, namespace: this.namespace, clusterDomain, replicas, requireSecret });
+    const headlessServiceName = `${this.name}-headless`;
+    const podFqdns = Array.from({ length: replicas }, (_, i) => `${this.name}-${i}.${serviceFqdn(headlessServiceName, this.namespace, clusterDomain)}`);
+    const setup = engine.bind(this, { name: this.name, namespace: this.namespace, clusterDomain, replicas, headlessServiceName, podFqdns });
 
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { name: this.name, namespace: this.namespace },
@@ -167,6 +162,7 @@ export class MeshAwareDatabase extends Construct {
       name: this.name,
       namespace: this.namespace,
       clusterDomain,
+      headlessServiceName,
       replicas,
       meshMode,
       serviceAccount: this.serviceAccount,
@@ -176,6 +172,7 @@ export class MeshAwareDatabase extends Construct {
       podMetadata: { labels: setup.podLabels },
       disruptionBudget: props.disruptionBudget,
       podAntiAffinity: props.podAntiAffinity,
+      ...setup.terminationGracePeriod ? { terminationGracePeriod: setup.terminationGracePeriod } : {},
       containers: [
         { ...setup.container, name: setup.containerName, image, resources: props.resources ?? setup.resources },
         ...setup.extraContainers ?? [],
@@ -191,7 +188,8 @@ export class MeshAwareDatabase extends Construct {
       this.workload.addPort({ port: port.port, name: port.name, protocol: port.protocol, container });
     }
 
-    const scratch = setup.writablePaths.length > 0 ? kplus.Volume.fromEmptyDir(this, 'Scratch', 'scratch') : undefined;
+    const writablePaths = setup.writablePaths ?? [];
+    const scratch = writablePaths.length > 0 ? kplus.Volume.fromEmptyDir(this, 'Scratch', 'scratch') : undefined;
     this.workload.addVolumeClaim(engine.storage.claimName, {
       mountPath: engine.storage.mountPath,
       storage: props.storage ?? engine.storage.defaultSize,
@@ -199,7 +197,7 @@ export class MeshAwareDatabase extends Construct {
     });
     containers.forEach((container, i) => {
       // the root filesystem stays read-only; the engine writes only where it must
-      for (const path of scratch ? setup.writablePaths : []) {
+      for (const path of scratch ? writablePaths : []) {
         container.mount(path, scratch!, { subPath: path.replace(/^\//, '').replace(/\//g, '-') });
       }
       if (i > 0) {
@@ -207,17 +205,7 @@ export class MeshAwareDatabase extends Construct {
       }
     });
 
-    const target: EngineTarget = {
-      scope: this,
-      workload: this.workload,
-      container: this.container,
-      env: (variable, value) => this.container.env.addVariable(variable, kplus.EnvValue.fromValue(value)),
-      fieldEnv: (variable, field) => this.container.env.addVariable(variable, kplus.EnvValue.fromFieldRef(field)),
-      secretEnv: (variable, secret, key) => {
-        this.container.env.addVariable(variable, kplus.EnvValue.fromSecretValue({ secret: requireSecret(secret, key, variable), key }));
-      },
-    };
-    setup.configure(target);
+    engine.configure(new EngineTarget(this, props.resources ?? setup.resources));
 
     const roleRules = setup.roleRules ?? [];
     if (roleRules.length > 0) {
@@ -235,7 +223,7 @@ export class MeshAwareDatabase extends Construct {
     const apiServer = `default/kubernetes.default.svc.${clusterDomain}`;
     this.policy = new MeshPolicy(this, 'Policy', {
       workload: this.workload,
-      clientPorts: engine.clientPorts.length > 0 ? engine.clientPorts : undefined,
+      clientPorts: clientPortsOf(engine).length > 0 ? clientPortsOf(engine) : undefined,
       portLevelMtls: props.portLevelMtls,
       networkPolicy: props.networkPolicy,
       trustDomain: props.trustDomain,
@@ -255,7 +243,7 @@ export class MeshAwareDatabase extends Construct {
 
   /** The ports clients use (the engine's CLIENT ports). */
   public get clientPorts(): number[] {
-    return this.engine.ports.filter(p => p.role === PortRole.CLIENT).map(p => p.port);
+    return clientPortsOf(this.engine);
   }
 
   /**
@@ -276,5 +264,31 @@ function checkPinned(scope: Construct, image: string): void {
   if (problem) {
     fail(scope, `image '${image}' ${problem}: a restart could run another version of the database; `
       + 'pin a version tag or a digest, e.g. \'registry.example.com/patroni:4.0.6\'');
+  }
+}
+
+/** What the database hands its engine's `configure()`: the workload, the main container, and env helpers. */
+class EngineTarget implements IEngineTarget {
+  public readonly scope: Construct;
+  public readonly workload: HeadlessStatefulService;
+  public readonly container: kplus.Container;
+
+  constructor(private readonly database: MeshAwareDatabase, public readonly resources: kplus.ContainerResources) {
+    this.scope = database;
+    this.workload = database.workload;
+    this.container = database.container;
+  }
+
+  public env(variable: string, value: string): void {
+    this.container.env.addVariable(variable, kplus.EnvValue.fromValue(value));
+  }
+
+  public fieldEnv(variable: string, field: kplus.EnvFieldPaths): void {
+    this.container.env.addVariable(variable, kplus.EnvValue.fromFieldRef(field));
+  }
+
+  public secretEnv(variable: string, secret: kplus.ISecret, key: string): void {
+    const checked = requireSecret(this.database, this.database.engine, secret, key, variable, this.database.name);
+    this.container.env.addVariable(variable, kplus.EnvValue.fromSecretValue({ secret: checked, key }));
   }
 }

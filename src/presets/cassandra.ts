@@ -18,8 +18,9 @@
  */
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
-import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, shellProbe, wrapEntrypoint } from '../private/bitnami';
 
 /**
@@ -105,10 +106,7 @@ export class CassandraEngine extends DatabaseEngine {
     }
   }
 
-  /** @internal */
-  public _setup(context: EngineContext): EngineSetup {
-    const credentials = this.options.credentials;
-    const seeds = Math.min(this.options.seedCount ?? 2, context.replicas);
+  public bind(_scope: Construct, _context: EngineContext): EngineConfig {
     return {
       containerName: 'cassandra',
       container: {
@@ -130,20 +128,22 @@ export class CassandraEngine extends DatabaseEngine {
       podSecurityContext: BITNAMI_POD_SECURITY,
       // default OrderedReady: Cassandra bootstraps one node at a time
       writablePaths: ['/opt/bitnami/cassandra/conf', '/opt/bitnami/cassandra/logs', '/opt/bitnami/cassandra/tmp', '/tmp', '/.cassandra'],
-      configure: (target: EngineTarget) => {
-        const workload = target.workload;
-        workload.addPodNameEnv({ container: target.container });
-        target.fieldEnv('POD_IP', kplus.EnvFieldPaths.POD_IP); // only for the readiness probe (nodetool lists nodes by IP)
-        target.env('CASSANDRA_CLUSTER_NAME', this.options.clusterName ?? workload.name);
-        workload.addPeerListEnv('CASSANDRA_SEEDS', '{host}', { count: seeds, container: target.container });
-        target.env('CASSANDRA_ENDPOINT_SNITCH', 'GossipingPropertyFileSnitch');
-        target.env('CASSANDRA_DATACENTER', this.options.datacenter ?? 'dc1');
-        target.env('CASSANDRA_RACK', this.options.rack ?? 'rack1');
-        target.env('CASSANDRA_USER', this.options.user ?? 'cassandra');
-        target.secretEnv('CASSANDRA_PASSWORD', credentials, 'cassandra-password');
-
-        workload.addClientService('Client', { ports: [9042] });
-      },
     };
+  }
+
+  public configure(target: IEngineTarget): void {
+    const workload = target.workload;
+    const seeds = Math.min(this.options.seedCount ?? 2, workload.replicas);
+    workload.addPodNameEnv({ container: target.container });
+    target.fieldEnv('POD_IP', kplus.EnvFieldPaths.POD_IP); // only for the readiness probe (nodetool lists nodes by IP)
+    target.env('CASSANDRA_CLUSTER_NAME', this.options.clusterName ?? workload.name);
+    workload.addPeerListEnv('CASSANDRA_SEEDS', '{host}', { count: seeds, container: target.container });
+    target.env('CASSANDRA_ENDPOINT_SNITCH', 'GossipingPropertyFileSnitch');
+    target.env('CASSANDRA_DATACENTER', this.options.datacenter ?? 'dc1');
+    target.env('CASSANDRA_RACK', this.options.rack ?? 'rack1');
+    target.env('CASSANDRA_USER', this.options.user ?? 'cassandra');
+    target.secretEnv('CASSANDRA_PASSWORD', this.options.credentials, 'cassandra-password');
+
+    workload.addClientService('Client', { ports: [9042] });
   }
 }

@@ -23,8 +23,9 @@
  */
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
-import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole, requireSecret } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY } from '../private/bitnami';
 
 /** The pinned default image: the last free Bitnami Elasticsearch 9 tag, under `bitnamilegacy` since Aug 2025. */
@@ -110,9 +111,8 @@ export class ElasticsearchEngine extends DatabaseEngine {
     }
   }
 
-  /** @internal */
-  public _setup(context: EngineContext): EngineSetup {
-    const tls = context.requireSecret(this.options.tls, 'tls.crt', 'the transport TLS certificates (tls.crt, tls.key, ca.crt)');
+  public bind(scope: Construct, context: EngineContext): EngineConfig {
+    requireSecret(scope, this, this.options.tls, 'tls.crt', 'the transport TLS certificates (tls.crt, tls.key, ca.crt)', context.name);
     const tcp = (timings: kplus.TcpSocketProbeOptions) => kplus.Probe.fromTcpSocket({ port: REST_PORT, ...timings });
     return {
       containerName: 'elasticsearch',
@@ -138,40 +138,41 @@ export class ElasticsearchEngine extends DatabaseEngine {
         '/opt/bitnami/elasticsearch/logs',
         '/opt/bitnami/elasticsearch/plugins',
       ],
-      configure: (target: EngineTarget) => {
-        const workload = target.workload;
-        const container = target.container;
-        workload.addPodNameEnv({ container });
-        target.env('ELASTICSEARCH_NODE_NAME', '$(POD_NAME)');
-        workload.addPodHostEnv('ELASTICSEARCH_ADVERTISED_HOSTNAME', { container });
-        target.env('ELASTICSEARCH_CLUSTER_NAME', this.options.clusterName ?? context.name);
-        // all roles: master-eligible data nodes
-        target.env('ELASTICSEARCH_IS_DEDICATED_NODE', 'no');
-        target.env('ELASTICSEARCH_CLUSTER_HOSTS', workload.headlessServiceFqdn);
-        target.env('ELASTICSEARCH_CLUSTER_MASTER_HOSTS', workload.peerList('{pod}', { separator: ' ' }));
-        target.env('ELASTICSEARCH_MINIMUM_MASTER_NODES', String(Math.floor(context.replicas / 2) + 1));
-        target.env('ELASTICSEARCH_HTTP_PORT_NUMBER', String(REST_PORT));
-        target.env('ELASTICSEARCH_TRANSPORT_PORT_NUMBER', String(TRANSPORT_PORT));
-        target.env('ELASTICSEARCH_HEAP_SIZE', this.options.heapSize ?? '1024m');
-        target.env('ELASTICSEARCH_ENABLE_SECURITY', 'true');
-        target.secretEnv('ELASTICSEARCH_PASSWORD', this.options.credentials, 'elasticsearch-password');
-        target.env('ELASTICSEARCH_ENABLE_REST_TLS', 'true');
-        target.env('ELASTICSEARCH_TLS_USE_PEM', 'true');
-        target.env('ELASTICSEARCH_TLS_VERIFICATION_MODE', 'full');
-
-        const certs = kplus.Volume.fromSecret(target.scope, 'CertsVolume', tls, { name: 'certs' });
-        container.mount(`${CONF_DIR}/certs`, certs, { readOnly: true });
-        if (this.options.allowMmap === false) {
-          const config = new kplus.ConfigMap(target.scope, 'Config', {
-            metadata: { name: `${workload.name}-config`, namespace: workload.namespace },
-            data: { 'my_elasticsearch.yml': 'node.store.allow_mmap: false\n' },
-          });
-          const volume = kplus.Volume.fromConfigMap(target.scope, 'ConfigVolume', config, { name: 'config' });
-          container.mount(`${CONF_DIR}/my_elasticsearch.yml`, volume, { subPath: 'my_elasticsearch.yml', readOnly: true });
-        }
-
-        workload.addClientService('Client', { ports: [REST_PORT] });
-      },
     };
+  }
+
+  public configure(target: IEngineTarget): void {
+    const workload = target.workload;
+    const container = target.container;
+    workload.addPodNameEnv({ container });
+    target.env('ELASTICSEARCH_NODE_NAME', '$(POD_NAME)');
+    workload.addPodHostEnv('ELASTICSEARCH_ADVERTISED_HOSTNAME', { container });
+    target.env('ELASTICSEARCH_CLUSTER_NAME', this.options.clusterName ?? workload.name);
+    // all roles: master-eligible data nodes
+    target.env('ELASTICSEARCH_IS_DEDICATED_NODE', 'no');
+    target.env('ELASTICSEARCH_CLUSTER_HOSTS', workload.headlessServiceFqdn);
+    target.env('ELASTICSEARCH_CLUSTER_MASTER_HOSTS', workload.peerList('{pod}', { separator: ' ' }));
+    target.env('ELASTICSEARCH_MINIMUM_MASTER_NODES', String(Math.floor(workload.replicas / 2) + 1));
+    target.env('ELASTICSEARCH_HTTP_PORT_NUMBER', String(REST_PORT));
+    target.env('ELASTICSEARCH_TRANSPORT_PORT_NUMBER', String(TRANSPORT_PORT));
+    target.env('ELASTICSEARCH_HEAP_SIZE', this.options.heapSize ?? '1024m');
+    target.env('ELASTICSEARCH_ENABLE_SECURITY', 'true');
+    target.secretEnv('ELASTICSEARCH_PASSWORD', this.options.credentials, 'elasticsearch-password');
+    target.env('ELASTICSEARCH_ENABLE_REST_TLS', 'true');
+    target.env('ELASTICSEARCH_TLS_USE_PEM', 'true');
+    target.env('ELASTICSEARCH_TLS_VERIFICATION_MODE', 'full');
+
+    const certs = kplus.Volume.fromSecret(target.scope, 'CertsVolume', this.options.tls, { name: 'certs' });
+    container.mount(`${CONF_DIR}/certs`, certs, { readOnly: true });
+    if (this.options.allowMmap === false) {
+      const config = new kplus.ConfigMap(target.scope, 'Config', {
+        metadata: { name: `${workload.name}-config`, namespace: workload.namespace },
+        data: { 'my_elasticsearch.yml': 'node.store.allow_mmap: false\n' },
+      });
+      const volume = kplus.Volume.fromConfigMap(target.scope, 'ConfigVolume', config, { name: 'config' });
+      container.mount(`${CONF_DIR}/my_elasticsearch.yml`, volume, { subPath: 'my_elasticsearch.yml', readOnly: true });
+    }
+
+    workload.addClientService('Client', { ports: [REST_PORT] });
   }
 }

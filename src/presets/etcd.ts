@@ -18,8 +18,9 @@
  */
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
-import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY } from '../private/bitnami';
 
 /** The pinned default image: the last free Bitnami etcd tag, under `bitnamilegacy` since Aug 2025. */
@@ -81,9 +82,7 @@ export class EtcdEngine extends DatabaseEngine {
     }
   }
 
-  /** @internal */
-  public _setup(context: EngineContext): EngineSetup {
-    const token = this.options.initialClusterToken ?? `${context.name}.${context.namespace}`;
+  public bind(_scope: Construct, _context: EngineContext): EngineConfig {
     const healthcheck = (timings: kplus.CommandProbeOptions) => kplus.Probe.fromCommand([HEALTHCHECK], timings);
     return {
       containerName: 'etcd',
@@ -106,29 +105,30 @@ export class EtcdEngine extends DatabaseEngine {
       podSecurityContext: BITNAMI_POD_SECURITY,
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
       writablePaths: ['/tmp', '/opt/bitnami/etcd/conf'],
-      configure: (target: EngineTarget) => {
-        const workload = target.workload;
-        const container = target.container;
-        workload.addPodNameEnv({ container });
-        target.env('MY_POD_NAME', '$(POD_NAME)');
-        target.env('MY_STS_NAME', workload.name);
-        target.env('ETCD_ON_K8S', 'yes');
-        target.env('ETCD_CLUSTER_DOMAIN', workload.headlessServiceFqdn);
-        target.env('ETCDCTL_API', '3');
-        target.env('ETCD_NAME', '$(POD_NAME)');
-        target.env('ETCD_DATA_DIR', `${this.storage.mountPath}/data`);
-        target.env('ALLOW_NONE_AUTHENTICATION', 'no');
-        target.secretEnv('ETCD_ROOT_PASSWORD', this.options.credentials, 'etcd-root-password');
-        workload.addPodUrlEnv('ETCD_ADVERTISE_CLIENT_URLS', 'http', CLIENT_PORT, { container });
-        target.env('ETCD_LISTEN_CLIENT_URLS', `http://0.0.0.0:${CLIENT_PORT}`);
-        workload.addPodUrlEnv('ETCD_INITIAL_ADVERTISE_PEER_URLS', 'http', PEER_PORT, { container });
-        target.env('ETCD_LISTEN_PEER_URLS', `http://0.0.0.0:${PEER_PORT}`);
-        workload.addPeerListEnv('ETCD_INITIAL_CLUSTER', `{pod}=http://{host}:${PEER_PORT}`, { container });
-        target.env('ETCD_INITIAL_CLUSTER_STATE', 'new');
-        target.env('ETCD_INITIAL_CLUSTER_TOKEN', token);
-
-        workload.addClientService('Client', { ports: [CLIENT_PORT] });
-      },
     };
+  }
+
+  public configure(target: IEngineTarget): void {
+    const workload = target.workload;
+    const container = target.container;
+    workload.addPodNameEnv({ container });
+    target.env('MY_POD_NAME', '$(POD_NAME)');
+    target.env('MY_STS_NAME', workload.name);
+    target.env('ETCD_ON_K8S', 'yes');
+    target.env('ETCD_CLUSTER_DOMAIN', workload.headlessServiceFqdn);
+    target.env('ETCDCTL_API', '3');
+    target.env('ETCD_NAME', '$(POD_NAME)');
+    target.env('ETCD_DATA_DIR', `${this.storage.mountPath}/data`);
+    target.env('ALLOW_NONE_AUTHENTICATION', 'no');
+    target.secretEnv('ETCD_ROOT_PASSWORD', this.options.credentials, 'etcd-root-password');
+    workload.addPodUrlEnv('ETCD_ADVERTISE_CLIENT_URLS', 'http', CLIENT_PORT, { container });
+    target.env('ETCD_LISTEN_CLIENT_URLS', `http://0.0.0.0:${CLIENT_PORT}`);
+    workload.addPodUrlEnv('ETCD_INITIAL_ADVERTISE_PEER_URLS', 'http', PEER_PORT, { container });
+    target.env('ETCD_LISTEN_PEER_URLS', `http://0.0.0.0:${PEER_PORT}`);
+    workload.addPeerListEnv('ETCD_INITIAL_CLUSTER', `{pod}=http://{host}:${PEER_PORT}`, { container });
+    target.env('ETCD_INITIAL_CLUSTER_STATE', 'new');
+    target.env('ETCD_INITIAL_CLUSTER_TOKEN', this.options.initialClusterToken ?? `${workload.name}.${workload.namespace}`);
+
+    workload.addClientService('Client', { ports: [CLIENT_PORT] });
   }
 }

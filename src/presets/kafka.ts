@@ -26,8 +26,9 @@
  */
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
-import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, POD_INDEX_LABEL, seedWritablePaths, tcpProbe } from '../private/bitnami';
 
 /**
@@ -107,10 +108,8 @@ export class KafkaEngine extends DatabaseEngine {
     }
   }
 
-  /** @internal */
-  public _setup(context: EngineContext): EngineSetup {
-    const credentials = this.options.credentials;
-    const { client, controller, interbroker } = LISTENERS;
+  public bind(_scope: Construct, _context: EngineContext): EngineConfig {
+    const { client, controller } = LISTENERS;
     return {
       containerName: 'kafka',
       container: {
@@ -126,38 +125,42 @@ export class KafkaEngine extends DatabaseEngine {
       // controllers must all start to form the quorum
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
       writablePaths: ['/opt/bitnami/kafka/config', '/opt/bitnami/kafka/logs', '/tmp'],
-      configure: (target: EngineTarget) => {
-        const workload = target.workload;
-        // the image writes server.properties next to the files it ships in config/
-        seedWritablePaths(target, ['/opt/bitnami/kafka/config']);
-        target.container.env.addVariable('KAFKA_CFG_NODE_ID',
-          kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_LABEL, { key: POD_INDEX_LABEL }));
-        target.env('KAFKA_CFG_PROCESS_ROLES', 'controller,broker');
-        target.env('KAFKA_CFG_LISTENERS', `CLIENT://:${client},CONTROLLER://:${controller},INTERNAL://:${interbroker}`);
-        workload.addPodNameEnv({ container: target.container });
-        target.env('KAFKA_CFG_ADVERTISED_LISTENERS', `CLIENT://${workload.selfFqdn}:${client},INTERNAL://${workload.selfFqdn}:${interbroker}`);
-        target.env('KAFKA_CFG_LISTENER_SECURITY_PROTOCOL_MAP', 'CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT');
-        target.env('KAFKA_CFG_CONTROLLER_LISTENER_NAMES', 'CONTROLLER');
-        target.env('KAFKA_CFG_INTER_BROKER_LISTENER_NAME', 'INTERNAL');
-        target.env('KAFKA_CFG_SASL_MECHANISM_CONTROLLER_PROTOCOL', 'PLAIN');
-        target.env('KAFKA_CFG_SASL_MECHANISM_INTER_BROKER_PROTOCOL', 'PLAIN');
-        // static quorum: every controller by ordinal (= node id) and pod FQDN
-        workload.addPeerListEnv('KAFKA_CFG_CONTROLLER_QUORUM_VOTERS', `{ordinal}@{host}:${controller}`, { container: target.container });
-        target.env('KAFKA_KRAFT_VERSION', '0');
-        target.secretEnv('KAFKA_CLUSTER_ID', credentials, 'cluster-id');
-        target.env('KAFKA_CLIENT_USERS', (this.options.clientUsers ?? ['user']).join(','));
-        target.secretEnv('KAFKA_CLIENT_PASSWORDS', credentials, 'client-passwords');
-        target.env('KAFKA_INTER_BROKER_USER', this.options.interBrokerUser ?? 'inter_broker_user');
-        target.secretEnv('KAFKA_INTER_BROKER_PASSWORD', credentials, 'inter-broker-password');
-        target.env('KAFKA_CONTROLLER_USER', this.options.controllerUser ?? 'controller_user');
-        target.secretEnv('KAFKA_CONTROLLER_PASSWORD', credentials, 'controller-password');
-        // internal topics replicated across the pods (at most 3 copies, at least 2 in sync when there are 2 or more)
-        target.env('KAFKA_CFG_OFFSETS_TOPIC_REPLICATION_FACTOR', String(Math.min(3, context.replicas)));
-        target.env('KAFKA_CFG_TRANSACTION_STATE_LOG_REPLICATION_FACTOR', String(Math.min(3, context.replicas)));
-        target.env('KAFKA_CFG_TRANSACTION_STATE_LOG_MIN_ISR', String(Math.min(2, context.replicas)));
-
-        workload.addClientService('Client', { ports: [client] });
-      },
     };
+  }
+
+  public configure(target: IEngineTarget): void {
+    const workload = target.workload;
+    const credentials = this.options.credentials;
+    const { client, controller, interbroker } = LISTENERS;
+    const replicas = workload.replicas;
+    // the image writes server.properties next to the files it ships in config/
+    seedWritablePaths(target, ['/opt/bitnami/kafka/config']);
+    target.container.env.addVariable('KAFKA_CFG_NODE_ID',
+      kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_LABEL, { key: POD_INDEX_LABEL }));
+    target.env('KAFKA_CFG_PROCESS_ROLES', 'controller,broker');
+    target.env('KAFKA_CFG_LISTENERS', `CLIENT://:${client},CONTROLLER://:${controller},INTERNAL://:${interbroker}`);
+    workload.addPodNameEnv({ container: target.container });
+    target.env('KAFKA_CFG_ADVERTISED_LISTENERS', `CLIENT://${workload.selfFqdn}:${client},INTERNAL://${workload.selfFqdn}:${interbroker}`);
+    target.env('KAFKA_CFG_LISTENER_SECURITY_PROTOCOL_MAP', 'CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT');
+    target.env('KAFKA_CFG_CONTROLLER_LISTENER_NAMES', 'CONTROLLER');
+    target.env('KAFKA_CFG_INTER_BROKER_LISTENER_NAME', 'INTERNAL');
+    target.env('KAFKA_CFG_SASL_MECHANISM_CONTROLLER_PROTOCOL', 'PLAIN');
+    target.env('KAFKA_CFG_SASL_MECHANISM_INTER_BROKER_PROTOCOL', 'PLAIN');
+    // static quorum: every controller by ordinal (= node id) and pod FQDN
+    workload.addPeerListEnv('KAFKA_CFG_CONTROLLER_QUORUM_VOTERS', `{ordinal}@{host}:${controller}`, { container: target.container });
+    target.env('KAFKA_KRAFT_VERSION', '0');
+    target.secretEnv('KAFKA_CLUSTER_ID', credentials, 'cluster-id');
+    target.env('KAFKA_CLIENT_USERS', (this.options.clientUsers ?? ['user']).join(','));
+    target.secretEnv('KAFKA_CLIENT_PASSWORDS', credentials, 'client-passwords');
+    target.env('KAFKA_INTER_BROKER_USER', this.options.interBrokerUser ?? 'inter_broker_user');
+    target.secretEnv('KAFKA_INTER_BROKER_PASSWORD', credentials, 'inter-broker-password');
+    target.env('KAFKA_CONTROLLER_USER', this.options.controllerUser ?? 'controller_user');
+    target.secretEnv('KAFKA_CONTROLLER_PASSWORD', credentials, 'controller-password');
+    // internal topics replicated across the pods (at most 3 copies, at least 2 in sync when there are 2 or more)
+    target.env('KAFKA_CFG_OFFSETS_TOPIC_REPLICATION_FACTOR', String(Math.min(3, replicas)));
+    target.env('KAFKA_CFG_TRANSACTION_STATE_LOG_REPLICATION_FACTOR', String(Math.min(3, replicas)));
+    target.env('KAFKA_CFG_TRANSACTION_STATE_LOG_MIN_ISR', String(Math.min(2, replicas)));
+
+    workload.addClientService('Client', { ports: [client] });
   }
 }

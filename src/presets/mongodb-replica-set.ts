@@ -24,8 +24,9 @@
  */
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
-import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY } from '../private/bitnami';
 
 /** The pinned default image: the last free Bitnami MongoDB 8.0 tag (amd64 only), under `bitnamilegacy` since Aug 2025. */
@@ -125,9 +126,7 @@ export class MongoDbReplicaSetEngine extends DatabaseEngine {
       : undefined;
   }
 
-  /** @internal */
-  public _setup(_context: EngineContext): EngineSetup {
-    const rootUser = this.options.rootUser ?? 'root';
+  public bind(_scope: Construct, _context: EngineContext): EngineConfig {
     const mongosh = (evaluate: string) => ['mongosh', '--port', String(MONGODB_PORT), '--quiet', '--eval', evaluate];
     return {
       containerName: 'mongodb',
@@ -148,20 +147,22 @@ export class MongoDbReplicaSetEngine extends DatabaseEngine {
       },
       podSecurityContext: BITNAMI_POD_SECURITY,
       writablePaths: ['/tmp', '/opt/bitnami/mongodb/conf', '/opt/bitnami/mongodb/tmp', '/opt/bitnami/mongodb/logs', '/.mongodb'],
-      configure: (target: EngineTarget) => {
-        const workload = target.workload;
-        const container = target.container;
-        workload.addPodHostEnv('MONGODB_ADVERTISED_HOSTNAME', { container });
-        target.env('MONGODB_PORT_NUMBER', String(MONGODB_PORT));
-        target.env('MONGODB_REPLICA_SET_NAME', this.options.replicaSetName ?? 'rs0');
-        target.env('MONGODB_INITIAL_PRIMARY_HOST', workload.podFqdn(0));
-        target.env('MONGODB_INITIAL_PRIMARY_PORT_NUMBER', String(MONGODB_PORT));
-        target.env('MONGODB_ROOT_USER', rootUser);
-        target.env('MONGODB_INITIAL_PRIMARY_ROOT_USER', rootUser);
-        target.secretEnv('MONGODB_ROOT_PASSWORD', this.options.credentials, 'mongodb-root-password');
-        target.secretEnv('MONGODB_REPLICA_SET_KEY', this.options.credentials, 'mongodb-replica-set-key');
-        // ALLOW_EMPTY_PASSWORD stays unset: the image's default is `no`, and a root password is always given
-      },
     };
+  }
+
+  public configure(target: IEngineTarget): void {
+    const workload = target.workload;
+    const container = target.container;
+    const rootUser = this.options.rootUser ?? 'root';
+    workload.addPodHostEnv('MONGODB_ADVERTISED_HOSTNAME', { container });
+    target.env('MONGODB_PORT_NUMBER', String(MONGODB_PORT));
+    target.env('MONGODB_REPLICA_SET_NAME', this.options.replicaSetName ?? 'rs0');
+    target.env('MONGODB_INITIAL_PRIMARY_HOST', workload.podFqdn(0));
+    target.env('MONGODB_INITIAL_PRIMARY_PORT_NUMBER', String(MONGODB_PORT));
+    target.env('MONGODB_ROOT_USER', rootUser);
+    target.env('MONGODB_INITIAL_PRIMARY_ROOT_USER', rootUser);
+    target.secretEnv('MONGODB_ROOT_PASSWORD', this.options.credentials, 'mongodb-root-password');
+    target.secretEnv('MONGODB_REPLICA_SET_KEY', this.options.credentials, 'mongodb-replica-set-key');
+    // ALLOW_EMPTY_PASSWORD stays unset: the image's default is `no`, and a root password is always given
   }
 }

@@ -11,8 +11,9 @@
  */
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
-import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole } from '../database-engine';
 
 /**
  * Options of `PostgresPatroniEngine`.
@@ -92,12 +93,9 @@ export class PostgresPatroniEngine extends DatabaseEngine {
     }
   }
 
-  /** @internal */
-  public _setup(context: EngineContext): EngineSetup {
+  public bind(_scope: Construct, context: EngineContext): EngineConfig {
     const scope = this.options.scope ?? context.name;
-    const leaderValue = this.options.leaderLabelValue ?? 'primary';
     const uid = this.options.runAsUser ?? 999;
-    const credentials = this.options.credentials;
     const probe = (path: string) => kplus.Probe.fromHttpGet(path, {
       port: 8008,
       initialDelaySeconds: Duration.seconds(3),
@@ -128,38 +126,42 @@ export class PostgresPatroniEngine extends DatabaseEngine {
         // only to create the headless `<scope>-config` Service that keeps the config Endpoints alive
         { apiGroups: [''], resources: ['services'], verbs: ['create'] },
       ],
-      configure: (target: EngineTarget) => {
-        const workload = target.workload;
-        target.fieldEnv('PATRONI_NAME', kplus.EnvFieldPaths.POD_NAME);
-        target.env('PATRONI_SCOPE', scope);
-        target.env('PATRONI_KUBERNETES_NAMESPACE', workload.namespace);
-        target.env('PATRONI_KUBERNETES_LABELS', JSON.stringify(workload.selectorLabels));
-        target.env('PATRONI_KUBERNETES_SCOPE_LABEL', PATRONI_SCOPE_LABEL);
-        target.env('PATRONI_KUBERNETES_ROLE_LABEL', PATRONI_ROLE_LABEL);
-        target.env('PATRONI_KUBERNETES_LEADER_LABEL_VALUE', leaderValue);
-        target.env('PATRONI_KUBERNETES_STANDBY_LEADER_LABEL_VALUE', leaderValue);
-        target.env('PATRONI_KUBERNETES_FOLLOWER_LABEL_VALUE', PATRONI_REPLICA_LABEL_VALUE);
-        target.env('PATRONI_KUBERNETES_USE_ENDPOINTS', 'true');
-        target.fieldEnv('PATRONI_KUBERNETES_POD_IP', kplus.EnvFieldPaths.POD_IP);
-        // the leader Service names its port; Patroni must write the same name into its Endpoints
-        target.env('PATRONI_KUBERNETES_PORTS', JSON.stringify([{ name: workload.headlessService.findPort(5432)!.name, port: 5432 }]));
-        target.env('PATRONI_POSTGRESQL_LISTEN', '0.0.0.0:5432');
-        target.env('PATRONI_RESTAPI_LISTEN', '0.0.0.0:8008');
-        workload.addPodAddressEnv('PATRONI_POSTGRESQL_CONNECT_ADDRESS', 5432, { container: target.container });
-        workload.addPodAddressEnv('PATRONI_RESTAPI_CONNECT_ADDRESS', 8008, { container: target.container });
-        target.env('PATRONI_POSTGRESQL_DATA_DIR', `${this.storage.mountPath}/pgroot/data`);
-        target.env('PATRONI_POSTGRESQL_PGPASS', '/tmp/pgpass');
-        target.env('PATRONI_SUPERUSER_USERNAME', this.options.superuserName ?? 'postgres');
-        target.secretEnv('PATRONI_SUPERUSER_PASSWORD', credentials, 'superuser-password');
-        target.env('PATRONI_REPLICATION_USERNAME', this.options.replicationUserName ?? 'standby');
-        target.secretEnv('PATRONI_REPLICATION_PASSWORD', credentials, 'replication-password');
-
-        // the leader Service: no selector, Patroni writes its endpoints (the leader's pod IP and the named port)
-        workload.addClientService('Leader', { name: scope, ports: [5432], selectPods: false });
-        workload.addClientService('Replicas', {
-          name: `${scope}-repl`, ports: [5432], selectorLabels: { [PATRONI_ROLE_LABEL]: PATRONI_REPLICA_LABEL_VALUE },
-        });
-      },
     };
+  }
+
+  public configure(target: IEngineTarget): void {
+    const workload = target.workload;
+    const scope = this.options.scope ?? workload.name;
+    const leaderValue = this.options.leaderLabelValue ?? 'primary';
+    const credentials = this.options.credentials;
+    target.fieldEnv('PATRONI_NAME', kplus.EnvFieldPaths.POD_NAME);
+    target.env('PATRONI_SCOPE', scope);
+    target.env('PATRONI_KUBERNETES_NAMESPACE', workload.namespace);
+    target.env('PATRONI_KUBERNETES_LABELS', JSON.stringify(workload.selectorLabels));
+    target.env('PATRONI_KUBERNETES_SCOPE_LABEL', PATRONI_SCOPE_LABEL);
+    target.env('PATRONI_KUBERNETES_ROLE_LABEL', PATRONI_ROLE_LABEL);
+    target.env('PATRONI_KUBERNETES_LEADER_LABEL_VALUE', leaderValue);
+    target.env('PATRONI_KUBERNETES_STANDBY_LEADER_LABEL_VALUE', leaderValue);
+    target.env('PATRONI_KUBERNETES_FOLLOWER_LABEL_VALUE', PATRONI_REPLICA_LABEL_VALUE);
+    target.env('PATRONI_KUBERNETES_USE_ENDPOINTS', 'true');
+    target.fieldEnv('PATRONI_KUBERNETES_POD_IP', kplus.EnvFieldPaths.POD_IP);
+    // the leader Service names its port; Patroni must write the same name into its Endpoints
+    target.env('PATRONI_KUBERNETES_PORTS', JSON.stringify([{ name: workload.headlessService.findPort(5432)!.name, port: 5432 }]));
+    target.env('PATRONI_POSTGRESQL_LISTEN', '0.0.0.0:5432');
+    target.env('PATRONI_RESTAPI_LISTEN', '0.0.0.0:8008');
+    workload.addPodAddressEnv('PATRONI_POSTGRESQL_CONNECT_ADDRESS', 5432, { container: target.container });
+    workload.addPodAddressEnv('PATRONI_RESTAPI_CONNECT_ADDRESS', 8008, { container: target.container });
+    target.env('PATRONI_POSTGRESQL_DATA_DIR', `${this.storage.mountPath}/pgroot/data`);
+    target.env('PATRONI_POSTGRESQL_PGPASS', '/tmp/pgpass');
+    target.env('PATRONI_SUPERUSER_USERNAME', this.options.superuserName ?? 'postgres');
+    target.secretEnv('PATRONI_SUPERUSER_PASSWORD', credentials, 'superuser-password');
+    target.env('PATRONI_REPLICATION_USERNAME', this.options.replicationUserName ?? 'standby');
+    target.secretEnv('PATRONI_REPLICATION_PASSWORD', credentials, 'replication-password');
+
+    // the leader Service: no selector, Patroni writes its endpoints (the leader's pod IP and the named port)
+    workload.addClientService('Leader', { name: scope, ports: [5432], selectPods: false });
+    workload.addClientService('Replicas', {
+      name: `${scope}-repl`, ports: [5432], selectorLabels: { [PATRONI_ROLE_LABEL]: PATRONI_REPLICA_LABEL_VALUE },
+    });
   }
 }

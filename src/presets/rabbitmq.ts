@@ -24,8 +24,9 @@
  */
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
-import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY } from '../private/bitnami';
 
 /** The pinned default image: the last free Bitnami RabbitMQ 4.1 tag, under `bitnamilegacy` since Aug 2025. */
@@ -93,8 +94,7 @@ export class RabbitMqEngine extends DatabaseEngine {
     }
   }
 
-  /** @internal */
-  public _setup(_context: EngineContext): EngineSetup {
+  public bind(_scope: Construct, _context: EngineContext): EngineConfig {
     const diagnostics = (check: string, timings: kplus.CommandProbeOptions) => kplus.Probe.fromCommand(['/bin/bash', '-ec', check], timings);
     return {
       containerName: 'rabbitmq',
@@ -124,27 +124,28 @@ export class RabbitMqEngine extends DatabaseEngine {
         '/opt/bitnami/rabbitmq/.rabbitmq',
         '/opt/bitnami/rabbitmq/var/log/rabbitmq',
       ],
-      configure: (target: EngineTarget) => {
-        const workload = target.workload;
-        const container = target.container;
-        workload.addPodNameEnv({ container });
-        target.env('RABBITMQ_NODE_NAME', `rabbit@${workload.selfFqdn}`);
-        target.env('RABBITMQ_USE_LONGNAME', 'true');
-        target.env('RABBITMQ_PLUGINS', 'rabbitmq_management rabbitmq_peer_discovery_k8s rabbitmq_prometheus');
-        target.env('RABBITMQ_CLUSTER_PARTITION_HANDLING', 'autoheal');
-        target.env('RABBITMQ_MANAGEMENT_BIND_IP', '0.0.0.0');
-        target.env('RABBITMQ_USERNAME', this.options.username ?? 'user');
-        target.secretEnv('RABBITMQ_PASSWORD', this.options.credentials, 'rabbitmq-password');
-        target.secretEnv('RABBITMQ_ERL_COOKIE', this.options.credentials, 'rabbitmq-erlang-cookie');
-
-        const config = new kplus.ConfigMap(target.scope, 'Config', {
-          metadata: { name: `${workload.name}-config`, namespace: workload.namespace },
-          data: { 'custom.conf': CUSTOM_CONF },
-        });
-        container.mount('/bitnami/rabbitmq/conf', kplus.Volume.fromConfigMap(target.scope, 'ConfigVolume', config, { name: 'config' }), { readOnly: true });
-
-        workload.addClientService('Client', { ports: [AMQP_PORT, MANAGEMENT_PORT] });
-      },
     };
+  }
+
+  public configure(target: IEngineTarget): void {
+    const workload = target.workload;
+    const container = target.container;
+    workload.addPodNameEnv({ container });
+    target.env('RABBITMQ_NODE_NAME', `rabbit@${workload.selfFqdn}`);
+    target.env('RABBITMQ_USE_LONGNAME', 'true');
+    target.env('RABBITMQ_PLUGINS', 'rabbitmq_management rabbitmq_peer_discovery_k8s rabbitmq_prometheus');
+    target.env('RABBITMQ_CLUSTER_PARTITION_HANDLING', 'autoheal');
+    target.env('RABBITMQ_MANAGEMENT_BIND_IP', '0.0.0.0');
+    target.env('RABBITMQ_USERNAME', this.options.username ?? 'user');
+    target.secretEnv('RABBITMQ_PASSWORD', this.options.credentials, 'rabbitmq-password');
+    target.secretEnv('RABBITMQ_ERL_COOKIE', this.options.credentials, 'rabbitmq-erlang-cookie');
+
+    const config = new kplus.ConfigMap(target.scope, 'Config', {
+      metadata: { name: `${workload.name}-config`, namespace: workload.namespace },
+      data: { 'custom.conf': CUSTOM_CONF },
+    });
+    container.mount('/bitnami/rabbitmq/conf', kplus.Volume.fromConfigMap(target.scope, 'ConfigVolume', config, { name: 'config' }), { readOnly: true });
+
+    workload.addClientService('Client', { ports: [AMQP_PORT, MANAGEMENT_PORT] });
   }
 }

@@ -23,8 +23,9 @@
  */
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
-import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, seedWritablePaths, shellProbe, wrapEntrypoint } from '../private/bitnami';
 
 /**
@@ -107,10 +108,7 @@ export class RedisClusterEngine extends DatabaseEngine {
     return undefined;
   }
 
-  /** @internal */
-  public _setup(_context: EngineContext): EngineSetup {
-    const credentials = this.options.credentials;
-    const announceHostnames = this.options.announceHostnames ?? false;
+  public bind(_scope: Construct, _context: EngineContext): EngineConfig {
     const timings = { initialDelay: 5, period: 5, timeout: 5, failureThreshold: 5 };
     return {
       containerName: 'redis',
@@ -129,23 +127,26 @@ export class RedisClusterEngine extends DatabaseEngine {
       // the creator waits until every node answers: start them together
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
       writablePaths: [CONF_DIR, '/opt/bitnami/redis/tmp', '/opt/bitnami/redis/logs', '/tmp'],
-      configure: (target: EngineTarget) => {
-        const workload = target.workload;
-        seedWritablePaths(target, [CONF_DIR]);
-        workload.addPodNameEnv({ container: target.container });
-        target.secretEnv('REDIS_PASSWORD', credentials, 'redis-password');
-        target.secretEnv('REDISCLI_AUTH', credentials, 'redis-password');
-        target.env('REDIS_PORT_NUMBER', '6379');
-        workload.addPeerListEnv('REDIS_NODES', '{host}', { separator: ' ', container: target.container });
-        target.env('REDIS_CLUSTER_REPLICAS', String(this.replicasPerMaster));
-        target.env('REDIS_CLUSTER_DYNAMIC_IPS', 'yes');
-        if (announceHostnames) {
-          workload.addPodHostEnv('REDIS_CLUSTER_ANNOUNCE_HOSTNAME', { container: target.container });
-          target.env('REDIS_CLUSTER_PREFERRED_ENDPOINT_TYPE', 'hostname');
-        }
-
-        workload.addClientService('Client', { ports: [6379] });
-      },
     };
+  }
+
+  public configure(target: IEngineTarget): void {
+    const credentials = this.options.credentials;
+    const announceHostnames = this.options.announceHostnames ?? false;
+    const workload = target.workload;
+    seedWritablePaths(target, [CONF_DIR]);
+    workload.addPodNameEnv({ container: target.container });
+    target.secretEnv('REDIS_PASSWORD', credentials, 'redis-password');
+    target.secretEnv('REDISCLI_AUTH', credentials, 'redis-password');
+    target.env('REDIS_PORT_NUMBER', '6379');
+    workload.addPeerListEnv('REDIS_NODES', '{host}', { separator: ' ', container: target.container });
+    target.env('REDIS_CLUSTER_REPLICAS', String(this.replicasPerMaster));
+    target.env('REDIS_CLUSTER_DYNAMIC_IPS', 'yes');
+    if (announceHostnames) {
+      workload.addPodHostEnv('REDIS_CLUSTER_ANNOUNCE_HOSTNAME', { container: target.container });
+      target.env('REDIS_CLUSTER_PREFERRED_ENDPOINT_TYPE', 'hostname');
+    }
+
+    workload.addClientService('Client', { ports: [6379] });
   }
 }

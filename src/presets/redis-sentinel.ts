@@ -18,8 +18,9 @@
  */
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
-import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole, requireSecret } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, checkPinnedImage, shellProbe } from '../private/bitnami';
 
 /**
@@ -211,9 +212,8 @@ export class RedisSentinelEngine extends DatabaseEngine {
     return undefined;
   }
 
-  /** @internal */
-  public _setup(context: EngineContext): EngineSetup {
-    const credentials = context.requireSecret(this.options.credentials, 'redis-password', 'REDIS_PASSWORD');
+  public bind(scope: Construct, context: EngineContext): EngineConfig {
+    const credentials = requireSecret(scope, this, this.options.credentials, 'redis-password', 'REDIS_PASSWORD', context.name);
     const masterSet = this.options.masterSet ?? 'mymaster';
     const quorum = this.options.quorum ?? Math.floor(context.replicas / 2) + 1;
     const sentinelImage = this.options.sentinelImage ?? 'docker.io/bitnamilegacy/redis-sentinel:8.2.1-debian-12-r0';
@@ -253,31 +253,34 @@ export class RedisSentinelEngine extends DatabaseEngine {
         },
       }],
       writablePaths: [REDIS_CONF_DIR, SENTINEL_CONF_DIR, '/tmp'],
-      configure: (target: EngineTarget) => {
-        const workload = target.workload;
-        const sentinel = workload.statefulSet.containers.find(c => c.name === 'sentinel')!;
-        const scripts = new kplus.ConfigMap(target.scope, 'Scripts', {
-          metadata: { name: `${workload.name}-scripts`, namespace: workload.namespace },
-          data: { 'start-redis.sh': START_REDIS, 'start-sentinel.sh': START_SENTINEL },
-        });
-        const scriptsVolume = kplus.Volume.fromConfigMap(target.scope, 'ScriptsVolume', scripts, { name: 'start-scripts' });
-        target.container.mount(SCRIPTS_DIR, scriptsVolume, { readOnly: true });
-        sentinel.mount(SCRIPTS_DIR, scriptsVolume, { readOnly: true });
-
-        target.secretEnv('REDIS_PASSWORD', credentials, 'redis-password');
-        target.secretEnv('REDISCLI_AUTH', credentials, 'redis-password');
-        target.env('REDIS_MASTER_SET', masterSet);
-        target.env('REDIS_DATA_DIR', `${this.storage.mountPath}/data`);
-        // who I am, who my peers are, and who is master when no Sentinel knows: pod FQDNs only
-        workload.addPodHostEnv('REDIS_ANNOUNCE_HOST', { container: target.container });
-        workload.addPeerListEnv('REDIS_PEERS', '{host}', { separator: ' ', container: target.container });
-        target.env('REDIS_INITIAL_MASTER', workload.podFqdn(0));
-        workload.addPodHostEnv('REDIS_SENTINEL_ANNOUNCE_IP', { container: sentinel });
-        workload.addPeerListEnv('REDIS_PEERS', '{host}', { separator: ' ', container: sentinel });
-        sentinel.env.addVariable('REDIS_INITIAL_MASTER', kplus.EnvValue.fromValue(workload.podFqdn(0)));
-
-        workload.addClientService('Client', { ports: [6379, 26379] });
-      },
     };
+  }
+
+  public configure(target: IEngineTarget): void {
+    const credentials = this.options.credentials;
+    const masterSet = this.options.masterSet ?? 'mymaster';
+    const workload = target.workload;
+    const sentinel = workload.statefulSet.containers.find(c => c.name === 'sentinel')!;
+    const scripts = new kplus.ConfigMap(target.scope, 'Scripts', {
+      metadata: { name: `${workload.name}-scripts`, namespace: workload.namespace },
+      data: { 'start-redis.sh': START_REDIS, 'start-sentinel.sh': START_SENTINEL },
+    });
+    const scriptsVolume = kplus.Volume.fromConfigMap(target.scope, 'ScriptsVolume', scripts, { name: 'start-scripts' });
+    target.container.mount(SCRIPTS_DIR, scriptsVolume, { readOnly: true });
+    sentinel.mount(SCRIPTS_DIR, scriptsVolume, { readOnly: true });
+
+    target.secretEnv('REDIS_PASSWORD', credentials, 'redis-password');
+    target.secretEnv('REDISCLI_AUTH', credentials, 'redis-password');
+    target.env('REDIS_MASTER_SET', masterSet);
+    target.env('REDIS_DATA_DIR', `${this.storage.mountPath}/data`);
+    // who I am, who my peers are, and who is master when no Sentinel knows: pod FQDNs only
+    workload.addPodHostEnv('REDIS_ANNOUNCE_HOST', { container: target.container });
+    workload.addPeerListEnv('REDIS_PEERS', '{host}', { separator: ' ', container: target.container });
+    target.env('REDIS_INITIAL_MASTER', workload.podFqdn(0));
+    workload.addPodHostEnv('REDIS_SENTINEL_ANNOUNCE_IP', { container: sentinel });
+    workload.addPeerListEnv('REDIS_PEERS', '{host}', { separator: ' ', container: sentinel });
+    sentinel.env.addVariable('REDIS_INITIAL_MASTER', kplus.EnvValue.fromValue(workload.podFqdn(0)));
+
+    workload.addClientService('Client', { ports: [6379, 26379] });
   }
 }

@@ -22,8 +22,9 @@
  */
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
-import { DatabaseEngine, EngineContext, EnginePort, EngineSetup, EngineStorage, EngineTarget, PortRole } from './database-engine';
+import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, shellProbe, wrapEntrypoint } from '../private/bitnami';
 
 /**
@@ -109,12 +110,7 @@ export class ZooKeeperEngine extends DatabaseEngine {
     return replicas > 255 ? `replicas ${replicas} is more than the 255 server ids ZooKeeper accepts; use an odd number such as 3 or 5` : undefined;
   }
 
-  /** @internal */
-  public _setup(_context: EngineContext): EngineSetup {
-    const credentials = this.options.credentials;
-    const clientUser = this.options.clientUser ?? 'zookeeper';
-    const quorumAuth = this.options.quorumAuth ?? true;
-    const quorumUser = this.options.quorumUser ?? 'quorum';
+  public bind(_scope: Construct, _context: EngineContext): EngineConfig {
     const ruok = 'echo ruok | timeout 4 nc -w 3 127.0.0.1 2181 | grep -q imok';
     return {
       containerName: 'zookeeper',
@@ -133,29 +129,34 @@ export class ZooKeeperEngine extends DatabaseEngine {
       // every server must start for the ensemble to elect a leader
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
       writablePaths: ['/opt/bitnami/zookeeper/conf', '/opt/bitnami/zookeeper/logs', '/tmp'],
-      configure: (target: EngineTarget) => {
-        const workload = target.workload;
-        workload.addPodNameEnv({ container: target.container });
-        workload.addPeerListEnv('ZOO_SERVERS', '{host}:2888:3888::{id}', { separator: ' ', container: target.container });
-        target.env('ZOO_LISTEN_ALLIPS_ENABLED', 'yes');
-        target.env('ZOO_4LW_COMMANDS_WHITELIST', 'srvr, mntr, ruok');
-        // SASL/DIGEST-MD5 is refused in FIPS mode, the image's default
-        target.env('ZOO_FIPS_MODE', 'no');
-        target.env('ZOO_ENABLE_AUTH', 'yes');
-        target.env('ZOO_CLIENT_USER', clientUser);
-        target.secretEnv('ZOO_CLIENT_PASSWORD', credentials, 'client-password');
-        target.env('ZOO_SERVER_USERS', (this.options.serverUsers ?? [clientUser]).join(','));
-        target.secretEnv('ZOO_SERVER_PASSWORDS', credentials, 'server-passwords');
-        if (quorumAuth) {
-          target.env('ZOO_ENABLE_QUORUM_AUTH', 'yes');
-          target.env('ZOO_QUORUM_LEARNER_USER', quorumUser);
-          target.secretEnv('ZOO_QUORUM_LEARNER_PASSWORD', credentials, 'quorum-password');
-          target.env('ZOO_QUORUM_SERVER_USERS', quorumUser);
-          target.secretEnv('ZOO_QUORUM_SERVER_PASSWORDS', credentials, 'quorum-password');
-        }
-
-        workload.addClientService('Client', { ports: [2181] });
-      },
     };
+  }
+
+  public configure(target: IEngineTarget): void {
+    const credentials = this.options.credentials;
+    const clientUser = this.options.clientUser ?? 'zookeeper';
+    const quorumAuth = this.options.quorumAuth ?? true;
+    const quorumUser = this.options.quorumUser ?? 'quorum';
+    const workload = target.workload;
+    workload.addPodNameEnv({ container: target.container });
+    workload.addPeerListEnv('ZOO_SERVERS', '{host}:2888:3888::{id}', { separator: ' ', container: target.container });
+    target.env('ZOO_LISTEN_ALLIPS_ENABLED', 'yes');
+    target.env('ZOO_4LW_COMMANDS_WHITELIST', 'srvr, mntr, ruok');
+    // SASL/DIGEST-MD5 is refused in FIPS mode, the image's default
+    target.env('ZOO_FIPS_MODE', 'no');
+    target.env('ZOO_ENABLE_AUTH', 'yes');
+    target.env('ZOO_CLIENT_USER', clientUser);
+    target.secretEnv('ZOO_CLIENT_PASSWORD', credentials, 'client-password');
+    target.env('ZOO_SERVER_USERS', (this.options.serverUsers ?? [clientUser]).join(','));
+    target.secretEnv('ZOO_SERVER_PASSWORDS', credentials, 'server-passwords');
+    if (quorumAuth) {
+      target.env('ZOO_ENABLE_QUORUM_AUTH', 'yes');
+      target.env('ZOO_QUORUM_LEARNER_USER', quorumUser);
+      target.secretEnv('ZOO_QUORUM_LEARNER_PASSWORD', credentials, 'quorum-password');
+      target.env('ZOO_QUORUM_SERVER_USERS', quorumUser);
+      target.secretEnv('ZOO_QUORUM_SERVER_PASSWORDS', credentials, 'quorum-password');
+    }
+
+    workload.addClientService('Client', { ports: [2181] });
   }
 }

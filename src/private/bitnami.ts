@@ -1,7 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { unpinnedImageProblem } from './validation';
-import { EngineTarget } from '../presets/database-engine';
+import { IEngineTarget } from '../database-engine';
 
 /**
  * Shared knowledge about Bitnami images, used by the presets that run them (not exported from the package).
@@ -73,7 +73,7 @@ export function checkPinnedImage(owner: string, option: string, image: string): 
  * directories must be writable, and an empty mount would hide the files the image's setup script starts from.
  * Each path must be one of the engine's `writablePaths` (already mounted on the main container).
  */
-export function seedWritablePaths(target: EngineTarget, paths: string[]): kplus.Container {
+export function seedWritablePaths(target: IEngineTarget, paths: string[]): kplus.Container {
   const mounts = target.container.mounts;
   const seed = target.workload.statefulSet.addInitContainer({
     name: 'seed-writable-dirs',
