@@ -162,6 +162,14 @@ export interface EngineConfig {
    * @default - Kubernetes' default (30 seconds)
    */
   readonly terminationGracePeriod?: Duration;
+  /**
+   * The engine talks to its peers or the API server while it shuts down (Patroni releasing its leader key, Kafka's
+   * controlled shutdown): in sidecar mode the proxy must outlive the application. The database then runs the proxy as a
+   * native sidecar (`MeshMode.sidecar({ nativeSidecar: true })`), or, when the user chose a classic sidecar, makes it
+   * exit only once it carries no connection.
+   * @default false
+   */
+  readonly needsProxyUntilExit?: boolean;
 }
 
 /**

@@ -149,10 +149,11 @@ export class MeshAwareDatabase extends Construct {
       fail(this, `${engine.engineName} has no official image; pass image: '<registry>/<repository>:<version>' (pinned)`);
     }
     checkPinned(this, image);
-    const meshMode = props.meshMode ?? MeshMode.sidecar();
+    const chosenMeshMode = props.meshMode ?? MeshMode.sidecar();
     const headlessServiceName = `${this.name}-headless`;
     const podFqdns = Array.from({ length: replicas }, (_, i) => `${this.name}-${i}.${serviceFqdn(headlessServiceName, this.namespace, clusterDomain)}`);
     const setup = engine.bind(this, { name: this.name, namespace: this.namespace, clusterDomain, replicas, headlessServiceName, podFqdns });
+    const meshMode = setup.needsProxyUntilExit ? chosenMeshMode._keepingProxyUntilExit() : chosenMeshMode;
 
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { name: this.name, namespace: this.namespace },

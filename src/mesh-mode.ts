@@ -1,6 +1,6 @@
 import {
-  DATAPLANE_MODE_LABEL, EXCLUDE_INBOUND_PORTS_ANNOTATION, EXCLUDE_OUTBOUND_PORTS_ANNOTATION, INJECT_LABEL, PROXY_CONFIG_ANNOTATION,
-  USE_WAYPOINT_LABEL,
+  DATAPLANE_MODE_LABEL, EXCLUDE_INBOUND_PORTS_ANNOTATION, EXCLUDE_OUTBOUND_PORTS_ANNOTATION, INJECT_LABEL, NATIVE_SIDECAR_ANNOTATION,
+  PROXY_CONFIG_ANNOTATION, USE_WAYPOINT_LABEL, USE_WAYPOINT_NAMESPACE_LABEL,
 } from './private/istio-constants';
 import { portNumberProblem } from './private/validation';
 
@@ -46,6 +46,20 @@ export interface SidecarModeOptions {
    * @default - none
    */
   readonly excludeOutboundPorts?: number[];
+
+  /**
+   * Run the proxy as a Kubernetes native sidecar (an init container with `restartPolicy: Always`), written as the pod
+   * annotation `sidecar.istio.io/nativeSidecar` (Istio >= 1.24; Kubernetes >= 1.29). Kubernetes then starts the proxy
+   * before the application and stops it only after the application has exited, so an engine's last words on shutdown
+   * (Patroni releasing its leader key, Kafka's controlled shutdown) still reach their peers and the API server.
+   * `false` keeps a classic sidecar, which can stop before the application; then the proxy is told to exit only once
+   * it carries no connection (`EXIT_ON_ZERO_ACTIVE_CONNECTIONS`) where an engine needs it.
+   *
+   * @default - Istio decides (`ENABLE_NATIVE_SIDECARS=auto` since 1.28: native on kubelet 1.33 and later); engines
+   *            that need the proxy until they exit get `true`
+   * @see https://istio.io/latest/news/releases/1.24.x/announcing-1.24/change-notes/
+   */
+  readonly nativeSidecar?: boolean;
 }
 
 /**
@@ -61,6 +75,19 @@ export interface AmbientModeOptions {
    * @see https://istio.io/latest/docs/ambient/usage/waypoint/
    */
   readonly waypoint?: string;
+
+  /**
+   * The namespace of the waypoint, when it is not the pods' own (label `istio.io/use-waypoint-namespace`).
+   * @default - the pods' namespace
+   */
+  readonly waypointNamespace?: string;
+
+  /**
+   * The waypoint's service account: traffic it relays reaches the pods' ztunnel with this identity, so the pods'
+   * policy must admit it. `istioctl waypoint apply` and Istio's Gateway controller name it after the Gateway.
+   * @default - the waypoint's name
+   */
+  readonly waypointServiceAccount?: string;
 }
 
 /**
@@ -73,17 +100,25 @@ export interface AmbientModeOptions {
 export class MeshMode {
   /** An Envoy sidecar in every pod (label `sidecar.istio.io/inject: "true"`). */
   public static sidecar(options: SidecarModeOptions = {}): MeshMode {
-    const inbound = checkPorts('excludeInboundPorts', options.excludeInboundPorts ?? []);
-    const outbound = checkPorts('excludeOutboundPorts', options.excludeOutboundPorts ?? []);
-    return new MeshMode(MeshModeKind.SIDECAR, options.holdApplicationUntilProxyStarts ?? true, inbound, outbound, undefined);
+    return new MeshMode(MeshModeKind.SIDECAR, {
+      ...options,
+      excludeInboundPorts: checkPorts('excludeInboundPorts', options.excludeInboundPorts ?? []),
+      excludeOutboundPorts: checkPorts('excludeOutboundPorts', options.excludeOutboundPorts ?? []),
+    }, {});
   }
 
   /** Ambient mode (label `istio.io/dataplane-mode: ambient`), optionally with a waypoint for L7 policy. */
   public static ambient(options: AmbientModeOptions = {}): MeshMode {
-    if (options.waypoint !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.waypoint)) {
-      throw new Error(`waypoint '${options.waypoint}' is not a valid Gateway name (a lowercase DNS label); use the waypoint's metadata.name`);
+    for (const [what, value] of [['waypoint', options.waypoint], ['waypointNamespace', options.waypointNamespace],
+      ['waypointServiceAccount', options.waypointServiceAccount]] as const) {
+      if (value !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
+        throw new Error(`MeshMode.ambient(): ${what} '${value}' is not a valid name (a lowercase DNS label); use the waypoint's metadata`);
+      }
     }
-    return new MeshMode(MeshModeKind.AMBIENT, false, [], [], options.waypoint);
+    if (options.waypoint === undefined && (options.waypointNamespace !== undefined || options.waypointServiceAccount !== undefined)) {
+      throw new Error('MeshMode.ambient(): waypointNamespace and waypointServiceAccount describe a waypoint, but no waypoint is named; set waypoint');
+    }
+    return new MeshMode(MeshModeKind.AMBIENT, {}, { ...options });
   }
 
   /**
@@ -92,33 +127,55 @@ export class MeshMode {
    * gives them a DestinationRule `tls.mode: DISABLE` and no STRICT PeerAuthentication is written.
    */
   public static outside(): MeshMode {
-    return new MeshMode(MeshModeKind.OUTSIDE, false, [], [], undefined);
+    return new MeshMode(MeshModeKind.OUTSIDE, {}, {});
   }
 
-  private constructor(
-    /** Sidecar, ambient or outside. */
-    public readonly kind: MeshModeKind,
-    /** Whether the application waits for the sidecar (sidecar mode only). */
-    public readonly holdApplicationUntilProxyStarts: boolean,
-    private readonly _excludedInboundPorts: number[],
-    private readonly _excludedOutboundPorts: number[],
-    /** The waypoint the pods use (ambient mode only). */
-    public readonly waypoint?: string,
-  ) {}
+  /** Sidecar, ambient or outside. */
+  public readonly kind: MeshModeKind;
+
+  private constructor(kind: MeshModeKind, private readonly sidecarOptions: SidecarModeOptions, private readonly ambientOptions: AmbientModeOptions,
+    private readonly exitOnZeroActiveConnections = false) {
+    this.kind = kind;
+  }
 
   /** True for sidecar and ambient modes: the pods accept (and can require) mTLS. */
   public get inMesh(): boolean {
     return this.kind !== MeshModeKind.OUTSIDE;
   }
 
+  /** Whether the application waits for the sidecar (sidecar mode only). */
+  public get holdApplicationUntilProxyStarts(): boolean {
+    return this.kind === MeshModeKind.SIDECAR && (this.sidecarOptions.holdApplicationUntilProxyStarts ?? true);
+  }
+
+  /** Whether the proxy runs as a native sidecar: undefined when Istio decides (sidecar mode only). */
+  public get nativeSidecar(): boolean | undefined {
+    return this.sidecarOptions.nativeSidecar;
+  }
+
   /** Inbound ports that bypass the sidecar (a copy). */
   public get excludedInboundPorts(): number[] {
-    return [...this._excludedInboundPorts];
+    return [...this.sidecarOptions.excludeInboundPorts ?? []];
   }
 
   /** Outbound ports that bypass the sidecar (a copy). */
   public get excludedOutboundPorts(): number[] {
-    return [...this._excludedOutboundPorts];
+    return [...this.sidecarOptions.excludeOutboundPorts ?? []];
+  }
+
+  /** The waypoint the pods use (ambient mode only). */
+  public get waypoint(): string | undefined {
+    return this.ambientOptions.waypoint;
+  }
+
+  /** The namespace of the waypoint, when one is used: the pods' own unless said otherwise. */
+  public waypointNamespaceFor(podNamespace: string): string | undefined {
+    return this.waypoint === undefined ? undefined : this.ambientOptions.waypointNamespace ?? podNamespace;
+  }
+
+  /** The service account of the waypoint, when one is used. */
+  public get waypointServiceAccount(): string | undefined {
+    return this.waypoint === undefined ? undefined : this.ambientOptions.waypointServiceAccount ?? this.waypoint;
   }
 
   /** The labels this mode puts on the pod template. */
@@ -131,6 +188,7 @@ export class MeshMode {
           [DATAPLANE_MODE_LABEL]: 'ambient',
           [INJECT_LABEL]: 'false', // an injected namespace must not also give the pod a sidecar
           ...(this.waypoint ? { [USE_WAYPOINT_LABEL]: this.waypoint } : {}),
+          ...(this.ambientOptions.waypointNamespace ? { [USE_WAYPOINT_NAMESPACE_LABEL]: this.ambientOptions.waypointNamespace } : {}),
         };
       default:
         return { [INJECT_LABEL]: 'false', [DATAPLANE_MODE_LABEL]: 'none' };
@@ -143,16 +201,41 @@ export class MeshMode {
     if (this.kind !== MeshModeKind.SIDECAR) {
       return annotations;
     }
+    const proxyConfig: Record<string, unknown> = {};
     if (this.holdApplicationUntilProxyStarts) {
-      annotations[PROXY_CONFIG_ANNOTATION] = JSON.stringify({ holdApplicationUntilProxyStarts: true });
+      proxyConfig.holdApplicationUntilProxyStarts = true;
     }
-    if (this._excludedInboundPorts.length > 0) {
-      annotations[EXCLUDE_INBOUND_PORTS_ANNOTATION] = this._excludedInboundPorts.join(',');
+    if (this.exitOnZeroActiveConnections) {
+      // istio/istio pilot-agent: with it, the agent waits for the proxy's connections to drain before exiting
+      proxyConfig.proxyMetadata = { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' };
     }
-    if (this._excludedOutboundPorts.length > 0) {
-      annotations[EXCLUDE_OUTBOUND_PORTS_ANNOTATION] = this._excludedOutboundPorts.join(',');
+    if (Object.keys(proxyConfig).length > 0) {
+      annotations[PROXY_CONFIG_ANNOTATION] = JSON.stringify(proxyConfig);
+    }
+    if (this.nativeSidecar !== undefined) {
+      annotations[NATIVE_SIDECAR_ANNOTATION] = String(this.nativeSidecar);
+    }
+    if (this.excludedInboundPorts.length > 0) {
+      annotations[EXCLUDE_INBOUND_PORTS_ANNOTATION] = this.excludedInboundPorts.join(',');
+    }
+    if (this.excludedOutboundPorts.length > 0) {
+      annotations[EXCLUDE_OUTBOUND_PORTS_ANNOTATION] = this.excludedOutboundPorts.join(',');
     }
     return annotations;
+  }
+
+  /**
+   * This mode, with the proxy kept until the application exits: a native sidecar unless the user chose a classic one,
+   * which then exits only once it carries no connection. Other modes are returned as they are.
+   * @internal
+   */
+  public _keepingProxyUntilExit(): MeshMode {
+    if (this.kind !== MeshModeKind.SIDECAR) {
+      return this;
+    }
+    return this.nativeSidecar === false
+      ? new MeshMode(this.kind, this.sidecarOptions, this.ambientOptions, true)
+      : new MeshMode(this.kind, { ...this.sidecarOptions, nativeSidecar: true }, this.ambientOptions);
   }
 }
 

@@ -22,6 +22,43 @@ describe('MeshMode', () => {
     expect(mode.excludedInboundPorts).toEqual([9187]);
   });
 
+  test('sidecar: a native sidecar on request (Istio >= 1.24 annotation), left to Istio by default', () => {
+    expect(MeshMode.sidecar().nativeSidecar).toBeUndefined();
+    expect(MeshMode.sidecar().podAnnotations()['sidecar.istio.io/nativeSidecar']).toBeUndefined();
+    expect(MeshMode.sidecar({ nativeSidecar: true }).podAnnotations()).toEqual({
+      'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
+      'sidecar.istio.io/nativeSidecar': 'true',
+    });
+    expect(MeshMode.sidecar({ nativeSidecar: false }).podAnnotations()['sidecar.istio.io/nativeSidecar']).toBe('false');
+  });
+
+  test('sidecar: keeping the proxy until the application exits is a native sidecar, or a classic one that waits for zero connections', () => {
+    expect(MeshMode.sidecar()._keepingProxyUntilExit().podAnnotations()['sidecar.istio.io/nativeSidecar']).toBe('true');
+    // the user's explicit classic sidecar stays, and its agent exits only once no connection is left
+    // (istio/istio pilot/cmd/pilot-agent/options/options.go EXIT_ON_ZERO_ACTIVE_CONNECTIONS, since 1.12)
+    expect(MeshMode.sidecar({ nativeSidecar: false })._keepingProxyUntilExit().podAnnotations()).toEqual({
+      'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true,"proxyMetadata":{"EXIT_ON_ZERO_ACTIVE_CONNECTIONS":"true"}}',
+      'sidecar.istio.io/nativeSidecar': 'false',
+    });
+    expect(MeshMode.ambient()._keepingProxyUntilExit().podAnnotations()).toEqual({});
+  });
+
+  test('ambient: a waypoint in another namespace, with its own service account', () => {
+    const mode = MeshMode.ambient({ waypoint: 'db-waypoint', waypointNamespace: 'waypoints', waypointServiceAccount: 'wp' });
+    expect(mode.podLabels()).toEqual({
+      'istio.io/dataplane-mode': 'ambient',
+      'sidecar.istio.io/inject': 'false',
+      'istio.io/use-waypoint': 'db-waypoint',
+      'istio.io/use-waypoint-namespace': 'waypoints',
+    });
+    expect(mode.waypointNamespaceFor('db')).toBe('waypoints');
+    expect(mode.waypointServiceAccount).toBe('wp');
+    // istioctl waypoint apply names the service account after the Gateway
+    expect(MeshMode.ambient({ waypoint: 'waypoint' }).waypointServiceAccount).toBe('waypoint');
+    expect(MeshMode.ambient({ waypoint: 'waypoint' }).waypointNamespaceFor('db')).toBe('db');
+    expect(MeshMode.ambient().waypointNamespaceFor('db')).toBeUndefined();
+  });
+
   test('ambient: dataplane-mode label, injection off, optional waypoint; no sidecar annotations', () => {
     expect(MeshMode.ambient().podLabels()).toEqual({ 'istio.io/dataplane-mode': 'ambient', 'sidecar.istio.io/inject': 'false' });
     expect(MeshMode.ambient({ waypoint: 'db-waypoint' }).podLabels()).toMatchObject({ 'istio.io/use-waypoint': 'db-waypoint' });
@@ -44,7 +81,8 @@ describe('MeshMode', () => {
     });
 
     test('a waypoint name is not a DNS label', () => {
-      expect(() => MeshMode.ambient({ waypoint: 'Way_Point' })).toThrow(/waypoint 'Way_Point' is not a valid Gateway name/);
+      expect(() => MeshMode.ambient({ waypoint: 'Way_Point' })).toThrow(/MeshMode.ambient\(\): waypoint 'Way_Point' is not a valid name/);
+      expect(() => MeshMode.ambient({ waypointNamespace: 'waypoints' })).toThrow(/no waypoint is named; set waypoint/);
     });
 
     test('an excluded inbound port is not declared by the workload (at synth)', () => {

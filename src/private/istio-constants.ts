@@ -29,6 +29,8 @@ export const INJECTION_NAMESPACE_LABEL = 'istio-injection';
 export const AMBIENT_REDIRECTION_ANNOTATION = 'ambient.istio.io/redirection';
 /** Pod annotation carrying per-pod proxy configuration. */
 export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
+/** Pod annotation choosing a native (init container, `restartPolicy: Always`) or classic sidecar (Istio >= 1.24). */
+export const NATIVE_SIDECAR_ANNOTATION = 'sidecar.istio.io/nativeSidecar';
 /** Pod annotations listing ports whose traffic bypasses the sidecar. */
 export const EXCLUDE_INBOUND_PORTS_ANNOTATION = 'traffic.sidecar.istio.io/excludeInboundPorts';
 export const EXCLUDE_OUTBOUND_PORTS_ANNOTATION = 'traffic.sidecar.istio.io/excludeOutboundPorts';

@@ -1,0 +1,55 @@
+import { SizeRoundingBehavior } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { IConstruct } from 'constructs';
+import { fail } from './validation';
+
+/**
+ * Memory-derived engine settings: heaps, caches and quotas computed from the container's memory limit, so that an
+ * engine never sizes itself from the node's RAM (which a container cannot use) and a smaller limit gives smaller
+ * settings. Not exported from the package.
+ */
+
+/** How an engine derives a size from the container's memory limit. */
+export interface MemoryShare {
+  /** What is sized, for messages: `the JVM heap (MAX_HEAP_SIZE)`. */
+  readonly what: string;
+  /** The share of the limit, 0 < ratio <= 1. */
+  readonly ratio: number;
+  /** Subtracted from the limit before the share is taken (e.g. MongoDB's 1 GiB), in MiB. */
+  readonly reserveMiB?: number;
+  /** The result is never above this, in MiB. */
+  readonly maxMiB?: number;
+  /** The smallest memory limit the engine starts with, in MiB: below it the configuration is refused. */
+  readonly minLimitMiB: number;
+  /** Where the ratio and the minimum come from (a source the reader can open). */
+  readonly source: string;
+}
+
+/** The memory limit of a container's resources, in MiB; undefined when it has none. */
+export function memoryLimitMiB(resources: kplus.ContainerResources | undefined): number | undefined {
+  const limit = resources?.memory?.limit;
+  return limit === undefined ? undefined : limit.toMebibytes({ rounding: SizeRoundingBehavior.FLOOR });
+}
+
+/**
+ * `share` of the container's memory limit, in whole MiB. Fails, naming the engine, the limit, the minimum and the fix,
+ * when the container has no memory limit or one too small for the engine to start.
+ */
+export function sizeFromLimit(scope: IConstruct, engine: string, resources: kplus.ContainerResources | undefined, share: MemoryShare): number {
+  const limit = memoryLimitMiB(resources);
+  if (limit === undefined) {
+    fail(scope, `${engine}: the container has no memory limit, so ${share.what} cannot be sized from it and the engine would size itself from the `
+      + `node's memory; set resources.memory.limit (at least ${formatMiB(share.minLimitMiB)})`);
+  }
+  if (limit < share.minLimitMiB) {
+    fail(scope, `${engine}: memory limit ${formatMiB(limit)} is below the ${formatMiB(share.minLimitMiB)} the engine needs to start (${share.source}); `
+      + `raise resources.memory.limit to ${formatMiB(share.minLimitMiB)} or more`);
+  }
+  const sized = Math.floor((limit - (share.reserveMiB ?? 0)) * share.ratio);
+  return Math.max(1, share.maxMiB === undefined ? sized : Math.min(sized, share.maxMiB));
+}
+
+/** `512Mi`, `2Gi`, `1536Mi`. */
+export function formatMiB(mib: number): string {
+  return mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`;
+}
