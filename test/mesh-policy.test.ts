@@ -192,8 +192,9 @@ describe('MeshPolicy', () => {
       policy.allowFrom(MeshClient.serviceAccount('orders', 'shpo'));
       policy.allowFrom(MeshClient.allInNamespace('monitoring')); // unknown to the app, not a near miss: managed elsewhere
       expect(() => synth(c)).toThrow(/test\/Policy\/AuthorizationPolicy\/Resource: SM504 AuthorizationPolicy db\/db: admits clients of namespace 'shpo', which no object of the input uses; did you mean 'shop'\?/);
-      // the app's namespaces are computed once per synthesis, not cached beyond it
-      new kplus.Namespace(c, 'Shpo', { metadata: { name: 'shpo' } });
+      // the app's namespaces are computed once per synthesis, not cached beyond it (the client namespace is injected:
+      // a Namespace object without injection labels would prove its pods send plaintext, which STRICT refuses)
+      new kplus.Namespace(c, 'Shpo', { metadata: { name: 'shpo', labels: { 'istio-injection': 'enabled' } } });
       expect(() => synth(c)).not.toThrow();
     });
 

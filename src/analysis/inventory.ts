@@ -353,7 +353,7 @@ export class Inventory {
 }
 
 /** A Kubernetes label selector requirement (`In`, `NotIn`, `Exists`, `DoesNotExist`). */
-function expressionMatches(expression: any, labels: Readonly<Record<string, string>>): boolean {
+export function expressionMatches(expression: any, labels: Readonly<Record<string, string>>): boolean {
   if (!isObject(expression)) {
     return true;
   }

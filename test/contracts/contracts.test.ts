@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
+import { ContainerContract, EngineContract } from './contract';
 import { MeshAwareDatabase } from '../../src';
 import { PRESETS, PresetCase } from '../support/presets';
-import { ContainerContract, EngineContract } from './contract';
 
 /** Every contract file of this folder. */
 const CONTRACTS: EngineContract[] = fs.readdirSync(__dirname)
@@ -64,7 +64,8 @@ describe('engine contracts', () => {
     expect(CONTRACTS.map(c => c.preset)).toContain(id);
   });
 
-  describe.each(CONTRACTS.map(c => [c.preset, c] as const))('%s', (_, contract) => {
+  // (until every preset has a contract, the table may be empty: `.each` refuses an empty table)
+  (CONTRACTS.length > 0 ? describe.each(CONTRACTS.map(c => [c.preset, c] as const)) : () => () => undefined)('%s', (_: string, contract: EngineContract) => {
     const preset = PRESETS.find(p => p.id === contract.preset)!;
     const variants = [false, true].map(variant => ({ variant, pod: synthPreset(preset, variant) }));
     const containerOf = (pod: Pod, name: string) => pod.containers.find(c => c.name === name);
