@@ -9,6 +9,7 @@ import { PRESETS, PresetCase } from '../support/presets';
 const CONTRACTS: EngineContract[] = fs.readdirSync(__dirname)
   .filter(f => f.endsWith('.contract.ts'))
   .sort()
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   .map(f => require(path.join(__dirname, f)).CONTRACT as EngineContract);
 
 interface Pod {

@@ -152,7 +152,10 @@ function ruleMatches(rule: any, c: Connection, enforcer: Enforcer, action: 'ALLO
     return 'never';
   }
   const clauses: Array<{ readonly entries: any[] | undefined; readonly matches: (entry: any) => Match }> = [
-    { entries: rule.from === undefined ? undefined : asArray(rule.from), matches: e => sourceMatches(e?.source, c, enforcer, action, policyNamespace) },
+    {
+      entries: rule.from === undefined ? undefined : asArray(rule.from),
+      matches: e => sourceMatches(e?.source, c, enforcer, action, policyNamespace),
+    },
     { entries: rule.to === undefined ? undefined : asArray(rule.to), matches: e => operationMatches(e?.operation, c, enforcer, action) },
     { entries: rule.when === undefined ? undefined : asArray(rule.when), matches: e => conditionMatches(e, c, enforcer, action) },
   ];

@@ -82,6 +82,12 @@ export interface ModelEdge {
   readonly owner?: string;
 }
 
+/** How a source reaches a port, and the port the connection really goes to (the agent's, for rewritten probes). */
+interface Reached {
+  readonly addressing: Addressing;
+  readonly evaluatedPort: number;
+}
+
 /** The namespace the model uses for "a pod of another namespace": not a namespace anyone admits. */
 export const OTHER_NAMESPACE = 'another-namespace';
 
@@ -97,6 +103,7 @@ export class TrafficModel {
   private readonly ctx: EvaluationContext;
   private readonly workloadsByAccount = new Map<string, Workload[]>();
   private readonly destinations = new Map<Workload, Destination>();
+  private referenceCache?: Map<Workload, Array<{ from: Workload; port: number }>>;
 
   constructor(private readonly inv: Inventory, private readonly options: TrafficOptions = {}, private readonly facts: ModelFacts = {}) {
     const ambientEnabled = options.ambientEnabled
@@ -152,7 +159,8 @@ export class TrafficModel {
       const ports = intended.intent === EdgeIntent.PROBE && intended.ports.length === 0 ? probePorts(workload) : intended.ports;
       for (const port of ports) {
         for (const { addressing, evaluatedPort } of this.addressings(workload, port, intended.intent, source)) {
-          edges.push({ edge: this.edge(source, destination, port, addressing, intended.intent, intended.expected, evaluatedPort), owner: intended.owner });
+          const edge = this.edge(source, destination, port, addressing, intended.intent, intended.expected, evaluatedPort);
+          edges.push({ edge, owner: intended.owner });
         }
       }
     }
@@ -162,7 +170,8 @@ export class TrafficModel {
         const admittedNamespaces = new Set((this.facts.intended ?? [])
           .filter(i => i.source.kind === 'client' && i.source.serviceAccount === undefined && sameDestination(i.destination, protectedWorkload.destination))
           .map(i => (i.source as { namespace: string }).namespace));
-        edges.push(...this.unintendedEdges(workload, admittedNamespaces, EdgeExpectation.DENIED).map(edge => ({ edge, owner: protectedWorkload.owner })));
+        const unintended = this.unintendedEdges(workload, admittedNamespaces, EdgeExpectation.DENIED);
+        edges.push(...unintended.map(edge => ({ edge, owner: protectedWorkload.owner })));
       }
     }
     return edges;
@@ -244,7 +253,7 @@ export class TrafficModel {
    * agent on 15020: the injector rewrites probes, istio/istio 1.30.3 `pkg/kube/inject/app_probe.go`), clients through
    * every Service that exposes the port (the headless one by pod FQDN, ClusterIP ones by their address).
    */
-  private addressings(workload: Workload, port: number, intent: EdgeIntent, source: Source): Array<{ addressing: Addressing; evaluatedPort: number }> {
+  private addressings(workload: Workload, port: number, intent: EdgeIntent, source: Source): Reached[] {
     if (intent === EdgeIntent.PROBE || intent === EdgeIntent.SCRAPER) {
       const agent = dataplaneOf(workload).dataplane === 'sidecar' && (intent === EdgeIntent.SCRAPER ? port === AGENT_PORT : rewritesProbes(workload));
       return [{ addressing: { kind: 'pod' }, evaluatedPort: agent ? AGENT_PORT : port }];
@@ -259,7 +268,7 @@ export class TrafficModel {
     if (intent === EdgeIntent.PEER && source.workload === workload) {
       return chosenHeadless ? [{ addressing: { kind: 'headless', ...chosenHeadless }, evaluatedPort: port }] : [{ addressing: { kind: 'pod' }, evaluatedPort: port }];
     }
-    const found: Array<{ addressing: Addressing; evaluatedPort: number }> = [
+    const found: Reached[] = [
       ...chosenHeadless ? [{ addressing: { kind: 'headless' as const, ...chosenHeadless }, evaluatedPort: port }] : [],
       ...services.filter(s => !s.service.headless && s.service.type !== 'ExternalName')
         .map(s => ({ addressing: { kind: 'service' as const, ...s }, evaluatedPort: port })),
@@ -292,7 +301,8 @@ export class TrafficModel {
   }
 
   /** The name the source dials, and whether it resolves (kubernetes.io docs dns-pod-service; StatefulSet stable network ID). */
-  private address(workload: Workload, port: number, evaluatedPort: number, addressing: Addressing): { address: string; resolution: AddressResolution } {
+  private address(workload: Workload, port: number, evaluatedPort: number, addressing: Addressing):
+  { address: string; resolution: AddressResolution } {
     if (addressing.kind === 'pod') {
       return {
         address: evaluatedPort === port ? `pod IP:${port}` : `pod IP:${evaluatedPort} (the sidecar agent, for port ${port})`,
@@ -402,7 +412,9 @@ export class TrafficModel {
     const found = new Map<string, { source: Source; ports: number[] }>();
     const addSource = (source: Source, ports: number[]) => {
       const existing = found.get(source.key);
-      found.set(source.key, { source, ports: existing ? (existing.ports.length === 0 || ports.length === 0 ? [] : [...new Set([...existing.ports, ...ports])]) : ports });
+      // an empty list means every port
+      const merged = !existing ? ports : existing.ports.length === 0 || ports.length === 0 ? [] : [...new Set([...existing.ports, ...ports])];
+      found.set(source.key, { source, ports: merged });
     };
     const enforcer = destination.dataplane === 'ambient' ? 'ztunnel' : 'sidecar-tcp';
     for (const policy of this.ctx.authorization.forWorkload(workload, enforcer)) {
@@ -439,8 +451,6 @@ export class TrafficModel {
     }
     return found;
   }
-
-  private referenceCache?: Map<Workload, Array<{ from: Workload; port: number }>>;
 
   /** Every env reference of the input, indexed once by the workload it names (linear in the env text). */
   private referenceIndex(): Map<Workload, Array<{ from: Workload; port: number }>> {

@@ -41,7 +41,9 @@ export class WaypointIndex {
 
   /** The waypoint a connection to `workload` goes through, addressed by pod IP or through a Service's cluster IP. */
   public waypointFor(workload: Workload, service?: ServiceInfo): WaypointInfo | undefined {
-    const binding = service ? this.binding(service.object.labels, service.object.namespace) : this.binding(workload.podLabels, workload.object.namespace);
+    const binding = service
+      ? this.binding(service.object.labels, service.object.namespace)
+      : this.binding(workload.podLabels, workload.object.namespace);
     if (!binding) {
       return undefined;
     }
