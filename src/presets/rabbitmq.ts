@@ -73,7 +73,7 @@ const MEMORY_WATERMARK: MemoryShare = {
   ratio: 0.4,
   minLimitMiB: 512,
   source: 'rabbitmq/rabbitmq-website docs/memory.md: 0.4 by default, absolute in containers; 512Mi is the preset\'s floor, so that '
-    + 'the threshold (205Mi) sits above an idle node',
+    + 'the threshold, 205Mi, sits above an idle node',
 };
 
 /**

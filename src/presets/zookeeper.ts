@@ -83,7 +83,7 @@ const HEAP: MemoryShare = {
   ratio: 0.75,
   reserveMiB: 256,
   minLimitMiB: 512,
-  source: 'ZooKeeper admin guide, zookeeperAdmin.html (3GB heap for a 4GB machine); the 256Mi reserve and the 512Mi floor are the preset\'s',
+  source: 'ZooKeeper admin guide, zookeeperAdmin.html: a 3GB heap for a 4GB machine; the 256Mi reserve and the 512Mi floor are the preset\'s',
 };
 
 /** Autopurge, as the chart sets it: every hour, keeping the 10 newest snapshots (and their transaction logs). */
