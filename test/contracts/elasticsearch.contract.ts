@@ -31,8 +31,8 @@ export const CONTRACT: EngineContract = {
       ELASTICSEARCH_CLUSTER_MASTER_HOSTS: lib('cluster.initial_master_nodes, node names; the seed hosts when unset'),
       ELASTICSEARCH_IS_DEDICATED_NODE: env('no: every role; yes: the roles of ELASTICSEARCH_NODE_ROLES'),
       ELASTICSEARCH_NODE_ROLES: env('node.roles of a dedicated node'),
-      ELASTICSEARCH_MINIMUM_MASTER_NODES: env('only exported, used by nothing (Elasticsearch >= 7 has no minimum_master_nodes)'),
-      DB_MINIMUM_MANAGER_NODES: env('older name of the same unused setting'),
+      // not ELASTICSEARCH_MINIMUM_MASTER_NODES (nor its alias DB_MINIMUM_MANAGER_NODES): env.sh exports it, nothing
+      // uses it (Elasticsearch >= 7 has no minimum_master_nodes), so setting it is a dead setting
       ELASTICSEARCH_HTTP_PORT_NUMBER: env('http.port, 9200'),
       ELASTICSEARCH_TRANSPORT_PORT_NUMBER: env('transport.port, 9300'),
       ELASTICSEARCH_DATA_DIR_LIST: env('path.data list; /bitnami/elasticsearch/data when unset'),
