@@ -167,6 +167,11 @@ describe('ElasticsearchEngine', () => {
         .toThrow(/test\/Search: elasticsearch: heapSize '2g' \(2Gi\) is more than the JVM heap \(ELASTICSEARCH_HEAP_SIZE\) may take of the 2Gi memory limit \(50%, 1Gi; .*\); lower heapSize to 1Gi or less, or raise resources.memory.limit to 4Gi/);
     });
 
+    test('a heap size is given but the container has no memory limit to check it against', () => {
+      expect(() => elasticsearch(chart('ns'), { heapSize: '2g' }, undefined, { cpu: { request: kplus.Cpu.millis(500) } }))
+        .toThrow(/test\/Search: elasticsearch: heapSize '2g' cannot be checked against the container's memory limit, which is not set; set resources.memory.limit \(at least 4Gi for this heapSize\)/);
+    });
+
     test('the memory limit is too small for a node to start', () => {
       expect(() => elasticsearch(chart('ns'), {}, undefined, { memory: { request: Size.mebibytes(512), limit: Size.mebibytes(512) } }))
         .toThrow(/test\/Search: elasticsearch: memory limit 512Mi is below the 1Gi the engine needs to start \(.*\); raise resources.memory.limit to 1Gi or more/);
