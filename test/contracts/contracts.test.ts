@@ -52,12 +52,19 @@ function readsVariable(texts: string[], variable: string): boolean {
 }
 
 /** The writable mounts of a container: emptyDir and volume claim mounts that are not read-only. */
-function writableMounts(pod: Pod, container: any): string[] {
+function writableMounts(pod: Pod, container: any): { path: string; claim: boolean }[] {
   const volumes = new Map<string, any>((pod.sts.spec.template.spec.volumes ?? []).map((v: any) => [v.name, v]));
   const claims = new Set((pod.sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name));
   return (container.volumeMounts ?? [])
     .filter((m: any) => !m.readOnly && (claims.has(m.name) || volumes.get(m.name)?.emptyDir !== undefined))
-    .map((m: any) => m.mountPath);
+    .map((m: any) => ({ path: m.mountPath, claim: claims.has(m.name) }));
+}
+
+/** The innermost mount holding `path` (mounts nest: the deepest one is what the process writes to). */
+function innermostMount<T extends { path: string }>(mounts: T[], written: string): T | undefined {
+  return mounts
+    .filter(m => written === m.path || written.startsWith(`${m.path.replace(/\/$/, '')}/`))
+    .sort((a, b) => b.path.length - a.path.length)[0];
 }
 
 describe('engine contracts', () => {
@@ -71,12 +78,14 @@ describe('engine contracts', () => {
     const variants = [false, true].map(variant => ({ variant, pod: synthPreset(preset, variant) }));
     const containerOf = (pod: Pod, name: string) => pod.containers.find(c => c.name === name);
 
-    test('every fact names a source the contract lists, and every source names a version', () => {
+    test('every fact names a source the contract lists, every source is cited and names a version', () => {
       const facts = [contract.discovery, ...contract.containers.flatMap(c => [...Object.values(c.reads), ...c.writes, ...c.advertises ?? []])];
       for (const fact of facts) {
         expect({ note: fact.note, source: contract.sources[fact.source] !== undefined }).toEqual({ note: fact.note, source: true });
       }
+      const cited = new Set(facts.map(f => f.source));
       for (const [key, source] of Object.entries(contract.sources)) {
+        expect({ key, cited: cited.has(key) }).toEqual({ key, cited: true });
         const versioned = 'url' in source ? /^https:\/\//.test(source.url) : source.repo.includes('/') && source.path !== '' && source.ref !== '';
         expect({ key, versioned }).toEqual({ key, versioned: true });
       }
@@ -118,7 +127,7 @@ describe('engine contracts', () => {
         }
       });
 
-      test('every path the image writes at start is on a writable volume (the root filesystem is read-only)', () => {
+      test('every path the image writes at start is on a writable volume (the root filesystem is read-only), its data on the claim', () => {
         for (const { variant, pod } of variants) {
           const container = containerOf(pod, spec.name);
           if (!container) {
@@ -126,9 +135,13 @@ describe('engine contracts', () => {
           }
           expect(container.securityContext?.readOnlyRootFilesystem).toBe(true);
           const writable = writableMounts(pod, container);
-          for (const { path: written } of spec.writes) {
-            const on = writable.find(m => written === m || written.startsWith(`${m.replace(/\/$/, '')}/`));
+          for (const { path: written, persistent } of spec.writes) {
+            const on = innermostMount(writable, written);
             expect({ variant, written, on: on !== undefined }).toEqual({ variant, written, on: true });
+            if (persistent) {
+              // data on an emptyDir is lost with the pod, even when a claim is mounted further up the path
+              expect({ variant, written, onClaim: on?.claim }).toEqual({ variant, written, onClaim: true });
+            }
           }
         }
       });

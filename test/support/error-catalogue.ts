@@ -1,9 +1,9 @@
 import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppProtocol, AuthorizationPolicy, ClientTls, DestinationRule, DisruptionBudget, HeadlessStatefulService, HeadlessStatefulServiceProps,
-  LoadBalancer, MeshAwareDatabase, MeshClient, MeshMode, MeshPolicy, MongoDbReplicaSetEngine, MtlsMode, PeerAuthentication,
-  PostgresPatroniEngine, RedisClusterEngine, ServiceEntry, ServiceEntryResolution, Sidecar,
+  AppProtocol, AuthorizationPolicy, CassandraEngine, ClientTls, DestinationRule, DisruptionBudget, ElasticsearchEngine, HeadlessStatefulService,
+  HeadlessStatefulServiceProps, KafkaEngine, LoadBalancer, MeshAwareDatabase, MeshClient, MeshMode, MeshPolicy, MongoDbReplicaSetEngine, MtlsMode,
+  PeerAuthentication, PostgresPatroniEngine, RabbitMqEngine, RedisClusterEngine, ServiceEntry, ServiceEntryResolution, Sidecar, ZooKeeperEngine,
 } from '../../src';
 
 /**
@@ -43,6 +43,9 @@ function meshWorkload(meshMode: MeshMode | undefined, c = app()): HeadlessStatef
 }
 
 const credentials = (c: Chart) => kplus.Secret.fromSecretName(c, 'Credentials', 'db-credentials');
+
+/** Resources with only a memory limit (and the same request). */
+const memory = (limit: Size): kplus.ContainerResources => ({ memory: { request: limit, limit } });
 
 /** Runs a case: the error message it produces (the synthesis error line naming the construct, when it fails at synth). */
 export function errorOf(errorCase: ErrorCase): { message: string; at: 'construction' | 'synth' } | undefined {
@@ -135,4 +138,13 @@ export const ERROR_CASES: ErrorCase[] = [
   { category: 'Environment and storage', input: 'a peer list template with an unknown placeholder', trigger: () => sts({ replicas: 3 }).peerList('{hostname}:2888'), where: 'app/Db', value: '{hostname}', fix: 'use {ordinal}, {id}, {pod} or {host}' },
   { category: 'Environment and storage', input: 'a volume claim mounted before it is declared', trigger: () => { const s = sts(); s.mountVolumeClaim('data', s.statefulSet.containers[0], '/data'); }, where: 'app/Db', value: "'data' is not declared", fix: 'declare it with addVolumeClaim() first' },
   { category: 'Environment and storage', input: 'a volume claim at a relative mount path', trigger: () => sts().addVolumeClaim('data', { mountPath: 'data', storage: Size.gibibytes(1) }), where: 'app/Db', value: "mount path 'data'", fix: "use e.g. '/data'" },
+
+  // engine sizing: heaps, caches and alarms come from the container's memory limit
+  { category: 'Engine sizing', input: 'a Cassandra pod below the memory its heap and off-heap structures need', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: memory(Size.gibibytes(1)), engine: new CassandraEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: 'memory limit 1Gi', fix: 'raise resources.memory.limit to 2Gi or more' },
+  { category: 'Engine sizing', input: 'a Kafka pod (controller and broker) below 1Gi', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: memory(Size.mebibytes(768)), engine: new KafkaEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: 'memory limit 768Mi', fix: 'raise resources.memory.limit to 1Gi or more' },
+  { category: 'Engine sizing', input: 'a ZooKeeper pod below 512Mi', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: memory(Size.mebibytes(384)), engine: new ZooKeeperEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: 'memory limit 384Mi', fix: 'raise resources.memory.limit to 512Mi or more' },
+  { category: 'Engine sizing', input: 'a RabbitMQ pod below 512Mi', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: memory(Size.mebibytes(256)), engine: new RabbitMqEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: 'memory limit 256Mi', fix: 'raise resources.memory.limit to 512Mi or more' },
+  { category: 'Engine sizing', input: 'an Elasticsearch pod below 1Gi', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: memory(Size.mebibytes(512)), engine: new ElasticsearchEngine({ credentials: credentials(c), tls: kplus.Secret.fromSecretName(c, 'Tls', 'db-tls') }) }); }, where: 'app/Db', value: 'memory limit 512Mi', fix: 'raise resources.memory.limit to 1Gi or more' },
+  { category: 'Engine sizing', input: 'an Elasticsearch heapSize above half the memory limit', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: memory(Size.gibibytes(4)), engine: new ElasticsearchEngine({ credentials: credentials(c), tls: kplus.Secret.fromSecretName(c, 'Tls', 'db-tls'), heapSize: '3g' }) }); }, where: 'app/Db', value: "heapSize '3g'", fix: 'lower heapSize to 2Gi or less, or raise resources.memory.limit to 6Gi' },
+  { category: 'Engine sizing', input: 'a JVM engine without a memory limit (it would size its heap from the node)', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: { cpu: { request: kplus.Cpu.millis(500) } }, engine: new KafkaEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: 'the container has no memory limit', fix: 'set resources.memory.limit (at least 1Gi)' },
 ];
