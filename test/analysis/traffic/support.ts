@@ -54,15 +54,16 @@ export function statefulSet(name: string, namespace: string, spec: WorkloadSpec 
   };
 }
 
-export function deployment(name: string, namespace: string, spec: WorkloadSpec = {}): any {
-  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { selector: { matchLabels: { app: name } }, template: template(name, spec) } };
+export function deployment(name: string, ns: string, spec: WorkloadSpec = {}): any {
+  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns }, spec: { selector: { matchLabels: { app: name } }, template: template(name, spec) } };
 }
 
 export function namespace(name: string, labels: Record<string, string> = {}): any {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
 }
 
-export function service(name: string, ns: string, selector: Record<string, string>, ports: Array<{ port: number; targetPort?: number | string; name?: string; protocol?: string }>,
+export function service(name: string, ns: string, selector: Record<string, string>,
+  ports: Array<{ port: number; targetPort?: number | string; name?: string; protocol?: string }>,
   extra: { headless?: boolean; publishNotReadyAddresses?: boolean; labels?: Record<string, string> } = {}): any {
   return {
     apiVersion: 'v1',
