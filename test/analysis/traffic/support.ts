@@ -45,11 +45,11 @@ function template(name: string, spec: WorkloadSpec): any {
   };
 }
 
-export function statefulSet(name: string, namespace: string, spec: WorkloadSpec = {}): any {
+export function statefulSet(name: string, ns: string, spec: WorkloadSpec = {}): any {
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
-    metadata: { name, namespace },
+    metadata: { name, namespace: ns },
     spec: { serviceName: spec.serviceName ?? `${name}-headless`, selector: { matchLabels: { app: name } }, template: template(name, spec) },
   };
 }
