@@ -235,7 +235,7 @@ function clearCached(state: AppState): void {
 }
 
 /** Every ApiObject of the app, serialised (objects that cannot be are left to the synth to report). */
-function appObjects(chart: Chart, state?: AppState): AppObjects {
+function appObjects(chart: IConstruct, state?: AppState): AppObjects {
   const apiObjects: ApiObject[] = [];
   const manifests: any[] = [];
   for (const construct of chart.node.root.node.findAll()) {
@@ -267,6 +267,16 @@ function analyzeChart(chart: Chart, options: AnalyzeOptions, objects: AppObjects
       const apiObject = apiObjects[f.objectIndex];
       return { ...f, constructPath: apiObject.node.path, suppressedReason: f.suppressedReason ?? constructSuppression(apiObject, f.code) };
     });
+}
+
+/**
+ * Every manifest of the app of `scope` and the options its constructs imply (their cluster domain, the hosts they
+ * import): what `MeshTraffic.ofApp()` evaluates. Not part of the public API.
+ */
+export function appManifests(scope: IConstruct, options: AnalyzeOptions): { manifests: any[]; options: AnalyzeOptions } {
+  const charts = scope.node.root.node.children.filter(Chart.isChart);
+  const first = charts.find(c => chartFacts(c) !== undefined) ?? charts[0];
+  return { manifests: appObjects(scope).manifests, options: first ? effectiveOptions(first, options) : options };
 }
 
 /**
