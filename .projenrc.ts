@@ -25,6 +25,8 @@ const project = new cdk.JsiiProject({
     // (security.istio.io/v1); they are ESM-only, so they run in a worker (tests) or an .mjs script (examples).
     'kubernetes-models@^5.1.0',
     '@kubernetes-models/istio@^3.0.1',
+    // Gateway API schemas, for the waypoints (gateway.networking.k8s.io/v1 Gateway)
+    '@kubernetes-models/gateway-api@^2.0.0',
     'synckit@^0.11',
     'fast-check@^4',
   ],

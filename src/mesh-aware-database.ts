@@ -1,7 +1,7 @@
 import { ApiObject, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { clientPortsOf, IDatabaseEngine, IEngineTarget, requireSecret } from './database-engine';
+import { clientPortsOf, IDatabaseEngine, IEngineTarget, PortRole, requireSecret } from './database-engine';
 import { DisruptionBudget } from './disruption-budget';
 import { HeadlessStatefulService } from './headless-stateful-service';
 import { MeshClient } from './mesh-client';
@@ -76,7 +76,8 @@ export interface MeshAwareDatabaseProps {
 
   /**
    * Ports whose mTLS mode differs from STRICT (e.g. a metrics port scraped from outside the mesh); each is paired
-   * with a port-level DestinationRule `DISABLE`.
+   * with a port-level DestinationRule `DISABLE`. A plaintext connection has no identity: the policy admits such a port
+   * to any source, and the NetworkPolicy alone restricts it to the peers and the clients admitted on it.
    * @default - none
    */
   readonly portLevelMtls?: PortMtls[];
@@ -92,6 +93,13 @@ export interface MeshAwareDatabaseProps {
    * @default 'cluster.local'
    */
   readonly trustDomain?: string;
+
+  /**
+   * Write the waypoint named in `meshMode: MeshMode.ambient({ waypoint })`, dedicated to this database (see
+   * `MeshPolicyProps.createWaypoint`).
+   * @default false
+   */
+  readonly createWaypoint?: boolean;
 
   /**
    * The PodDisruptionBudget.
@@ -228,6 +236,7 @@ export class MeshAwareDatabase extends Construct {
       portLevelMtls: props.portLevelMtls,
       networkPolicy: props.networkPolicy,
       trustDomain: props.trustDomain,
+      createWaypoint: props.createWaypoint,
       egressHosts: meshMode.kind === MeshModeKind.SIDECAR && setup.needsKubernetesApi ? ['./*', 'istio-system/*', apiServer] : undefined,
     });
   }
@@ -257,6 +266,37 @@ export class MeshAwareDatabase extends Construct {
    */
   public allowFrom(client: MeshClient, ports?: number[]): void {
     this.policy.allowFrom(client, ports);
+  }
+
+  /**
+   * Admits a metrics scraper (e.g. Prometheus in `monitoring`). In sidecar mode it scrapes the sidecar agent's merged
+   * metrics on 15020: the pods are annotated `prometheus.io/scrape`, `prometheus.io/port` (the engine's metrics port)
+   * and `prometheus.io/path`, which the injector moves to the agent so that it merges the engine's metrics with the
+   * proxy's (istio.io docs ops/integrations/prometheus, "Option 1: Metrics merging"), and the NetworkPolicy admits the
+   * scraper on 15020. In ambient mode, or outside the mesh, it scrapes the engine's metrics port itself.
+   *
+   * @param scraper who scrapes
+   * @param path the engine's metrics path
+   * @default path '/metrics'
+   */
+  public allowScraper(scraper: MeshClient, path: string = '/metrics'): void {
+    const metrics = this.engine.ports.find(p => p.role === PortRole.METRICS);
+    if (!metrics) {
+      fail(this, `${this.engine.engineName} declares no metrics port (PortRole.METRICS), so there is nothing to scrape; `
+        + 'add an exporter container with a metrics port to the engine, or admit the scraper on a port with allowFrom()');
+    }
+    if (!path.startsWith('/')) {
+      fail(this, `metrics path '${path}' is not absolute; use e.g. '/metrics'`);
+    }
+    if (this.workload.meshMode?.kind === MeshModeKind.SIDECAR) {
+      const template = this.workload.statefulSet.podMetadata;
+      template.addAnnotation('prometheus.io/scrape', 'true');
+      template.addAnnotation('prometheus.io/port', String(metrics.port));
+      template.addAnnotation('prometheus.io/path', path);
+      this.policy.allowScraper(scraper);
+    } else {
+      this.policy.allowScraper(scraper, metrics.port);
+    }
   }
 }
 

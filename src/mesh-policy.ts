@@ -33,7 +33,8 @@ export interface MeshPolicyProps {
 
   /**
    * Ports whose mode differs from the workload's (container ports), e.g. a metrics port scraped from outside the
-   * mesh. Each non-STRICT port gets a port-level DestinationRule `DISABLE`.
+   * mesh. Each non-STRICT port gets a port-level DestinationRule `DISABLE`, and, because identity rules need mTLS, an
+   * AuthorizationPolicy rule open to any source: the NetworkPolicy (required) decides who reaches it.
    * @default - none
    */
   readonly portLevelMtls?: PortMtls[];

@@ -1,5 +1,5 @@
 import { Size } from 'cdk8s';
-import { DisruptionBudget, MeshAwareDatabase, MeshClient, MeshMode, MtlsMode, PostgresPatroniEngine } from '../src';
+import { DisruptionBudget, MeshAwareDatabase, MeshClient, MeshMode, MeshTraffic, MtlsMode, PostgresPatroniEngine, RabbitMqEngine } from '../src';
 import { credentials, synthDatabase } from './support/database';
 import { all, chart, only } from './support/manifests';
 
@@ -66,6 +66,27 @@ describe('MeshAwareDatabase', () => {
     expect(synthDatabase(c).container.image).toMatch(/@sha256:a{64}$/);
   });
 
+  test('a scraper in sidecar mode: the engine\'s metrics port handed to the agent, the scraper admitted on 15020', () => {
+    const c = chart('messaging');
+    const mq = new MeshAwareDatabase(c, 'Mq', { engine: new RabbitMqEngine({ credentials: credentials(c) }) });
+    mq.allowScraper(MeshClient.serviceAccount('prometheus', 'monitoring'));
+    const { manifests, sts } = synthDatabase(c);
+    // istio/istio pkg/kube/inject/webhook.go: the injector moves these to the agent, which merges them on 15020
+    expect(sts.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '15692', 'prometheus.io/path': '/metrics' });
+    expect(only(manifests, 'NetworkPolicy').spec.ingress).toContainEqual(expect.objectContaining({ ports: [{ port: 15020, protocol: 'TCP' }] }));
+    expect(MeshTraffic.ofApp(c).find(e => e.intent === 'scraper')).toMatchObject({ verdict: 'allowed-plaintext' });
+  });
+
+  test('a scraper in ambient mode reaches the engine\'s metrics port itself', () => {
+    const c = chart('messaging');
+    const mq = new MeshAwareDatabase(c, 'Mq', { engine: new RabbitMqEngine({ credentials: credentials(c) }), meshMode: MeshMode.ambient() });
+    mq.allowScraper(MeshClient.serviceAccount('prometheus', 'monitoring'));
+    const { manifests } = synthDatabase(c);
+    expect(only(manifests, 'AuthorizationPolicy').spec.rules).toContainEqual({
+      from: [{ source: { principals: ['cluster.local/ns/monitoring/sa/prometheus'] } }], to: [{ operation: { ports: ['15692'] } }],
+    });
+  });
+
   describe('fails when', () => {
     test('the image is not pinned', () => {
       const c = chart('db');
@@ -73,6 +94,13 @@ describe('MeshAwareDatabase', () => {
         .toThrow(/test\/Pg: image 'registry.example.com\/patroni:latest' is not pinned \(:latest\): .*pin a version tag or a digest/);
       expect(() => new MeshAwareDatabase(c, 'Pg2', { image: 'registry.example.com:5000/patroni', engine: engine(c) }))
         .toThrow(/image 'registry.example.com:5000\/patroni' is not pinned \(no tag\)/);
+    });
+
+    test('a scraper is admitted to an engine without a metrics port', () => {
+      const c = chart('db');
+      const db = new MeshAwareDatabase(c, 'Pg', { image: IMAGE, engine: engine(c) });
+      expect(() => db.allowScraper(MeshClient.allInNamespace('monitoring')))
+        .toThrow(/test\/Pg: postgresql-patroni declares no metrics port \(PortRole.METRICS\), so there is nothing to scrape; add an exporter/);
     });
 
     test('the replicas are not a whole number of at least 1', () => {
