@@ -19,6 +19,8 @@ export interface MemoryShare {
   readonly reserveMiB?: number;
   /** The result is never above this, in MiB. */
   readonly maxMiB?: number;
+  /** The result is never below this, in MiB (e.g. MongoDB's 256 MB cache floor). */
+  readonly minMiB?: number;
   /** The smallest memory limit the engine starts with, in MiB: below it the configuration is refused. */
   readonly minLimitMiB: number;
   /** Where the ratio and the minimum come from (a source the reader can open). */
@@ -38,15 +40,15 @@ export function memoryLimitMiB(resources: kplus.ContainerResources | undefined):
 export function sizeFromLimit(scope: IConstruct, engine: string, resources: kplus.ContainerResources | undefined, share: MemoryShare): number {
   const limit = memoryLimitMiB(resources);
   if (limit === undefined) {
-    fail(scope, `${engine}: the container has no memory limit, so ${share.what} cannot be sized from it and the engine would size itself from the `
-      + `node's memory; set resources.memory.limit (at least ${formatMiB(share.minLimitMiB)})`);
+    fail(scope, `${engine}: the container has no memory limit, so ${share.what} cannot be sized from it (unsized, the engine takes its own `
+      + `default or the node's memory, which the container may not have); set resources.memory.limit (at least ${formatMiB(share.minLimitMiB)})`);
   }
   if (limit < share.minLimitMiB) {
     fail(scope, `${engine}: memory limit ${formatMiB(limit)} is below the ${formatMiB(share.minLimitMiB)} the engine needs to start (${share.source}); `
       + `raise resources.memory.limit to ${formatMiB(share.minLimitMiB)} or more`);
   }
   const sized = Math.floor((limit - (share.reserveMiB ?? 0)) * share.ratio);
-  return Math.max(1, share.maxMiB === undefined ? sized : Math.min(sized, share.maxMiB));
+  return Math.max(share.minMiB ?? 1, share.maxMiB === undefined ? sized : Math.min(sized, share.maxMiB));
 }
 
 /** `512Mi`, `2Gi`, `1536Mi`. */

@@ -1,14 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
+import { ContainerContract, EngineContract } from './contract';
 import { MeshAwareDatabase } from '../../src';
 import { PRESETS, PresetCase } from '../support/presets';
-import { ContainerContract, EngineContract } from './contract';
 
 /** Every contract file of this folder. */
 const CONTRACTS: EngineContract[] = fs.readdirSync(__dirname)
   .filter(f => f.endsWith('.contract.ts'))
   .sort()
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   .map(f => require(path.join(__dirname, f)).CONTRACT as EngineContract);
 
 interface Pod {
@@ -138,7 +139,10 @@ describe('engine contracts', () => {
             continue;
           }
           const env = new Map((container.env ?? []).map((e: any) => [e.name, e.value]));
-          for (const { env: variable, kind } of spec.advertises ?? []) {
+          for (const { env: variable, kind, optional } of spec.advertises ?? []) {
+            if (optional && !env.has(variable)) {
+              continue;
+            }
             const value = String(env.get(variable) ?? '');
             if (kind === 'host') {
               expect({ variant, variable, value, own: value.includes(`$(POD_NAME).${pod.headlessFqdn}`) })
@@ -152,6 +156,13 @@ describe('engine contracts', () => {
               }
             }
           }
+        }
+      });
+
+      test('every optional advertised variable is set by some variant of the preset', () => {
+        for (const { env: variable } of (spec.advertises ?? []).filter(a => a.optional)) {
+          const set = variants.some(({ pod }) => (containerOf(pod, spec.name)?.env ?? []).some((e: any) => e.name === variable));
+          expect({ variable, set }).toEqual({ variable, set: true });
         }
       });
     });
