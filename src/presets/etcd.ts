@@ -52,7 +52,7 @@ const BACKEND_QUOTA: MemoryShare = {
   ratio: 0.5,
   maxMiB: 8 * 1024,
   minLimitMiB: 384,
-  source: 'bitnami/charts bitnami/etcd 12.0.20 values.yaml, resourcesPreset micro: 384Mi',
+  source: 'the smallest limit upstream runs it with: bitnami/charts bitnami/etcd 12.0.20 values.yaml, resourcesPreset micro: 384Mi',
 };
 
 /**

@@ -56,7 +56,7 @@ const WIREDTIGER_CACHE: MemoryShare = {
   reserveMiB: 1024,
   minMiB: 256,
   minLimitMiB: 768,
-  source: 'bitnami/charts bitnami/mongodb 17.0.2 values.yaml, resourcesPreset small: 768Mi',
+  source: 'the smallest limit upstream runs it with: bitnami/charts bitnami/mongodb 17.0.2 values.yaml, resourcesPreset small: 768Mi',
 };
 
 /** A size in MiB as mongod's `--wiredTigerCacheSizeGB` value (GB of 1024 MB), rounded down to two decimals. */

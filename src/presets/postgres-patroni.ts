@@ -96,7 +96,7 @@ const SHARED_BUFFERS: MemoryShare = {
   what: 'PostgreSQL shared_buffers',
   ratio: 0.25,
   minLimitMiB: 384,
-  source: 'bitnami/charts bitnami/postgresql-ha 16.3.4 values.yaml, postgresql.resourcesPreset micro: 384Mi',
+  source: 'the smallest limit upstream runs it with: bitnami/charts bitnami/postgresql-ha 16.3.4 values.yaml, postgresql.resourcesPreset micro: 384Mi',
 };
 
 /**

@@ -73,7 +73,7 @@ const MAXMEMORY: MemoryShare = {
   what: 'Redis maxmemory',
   ratio: 0.75,
   minLimitMiB: 192,
-  source: 'bitnami/charts bitnami/redis-cluster 13.0.5 values.yaml, redis.resourcesPreset nano: 192Mi',
+  source: 'the smallest limit upstream runs it with: bitnami/charts bitnami/redis-cluster 13.0.5 values.yaml, redis.resourcesPreset nano: 192Mi',
 };
 
 /**

@@ -92,7 +92,7 @@ const MAXMEMORY: MemoryShare = {
   what: 'Redis maxmemory',
   ratio: 0.75,
   minLimitMiB: 192,
-  source: 'bitnami/charts bitnami/redis 23.1.1 values.yaml, master.resourcesPreset nano: 192Mi',
+  source: 'the smallest limit upstream runs it with: bitnami/charts bitnami/redis 23.1.1 values.yaml, master.resourcesPreset nano: 192Mi',
 };
 
 /**

@@ -1,9 +1,9 @@
 import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppProtocol, AuthorizationPolicy, ClientTls, DestinationRule, DisruptionBudget, HeadlessStatefulService, HeadlessStatefulServiceProps,
+  AppProtocol, AuthorizationPolicy, ClientTls, DestinationRule, DisruptionBudget, EtcdEngine, HeadlessStatefulService, HeadlessStatefulServiceProps,
   LoadBalancer, MeshAwareDatabase, MeshClient, MeshMode, MeshPolicy, MongoDbReplicaSetEngine, MtlsMode, PeerAuthentication,
-  PostgresPatroniEngine, RedisClusterEngine, ServiceEntry, ServiceEntryResolution, Sidecar,
+  PostgresPatroniEngine, RedisClusterEngine, RedisSentinelEngine, ServiceEntry, ServiceEntryResolution, Sidecar,
 } from '../../src';
 
 /**
@@ -135,4 +135,9 @@ export const ERROR_CASES: ErrorCase[] = [
   { category: 'Environment and storage', input: 'a peer list template with an unknown placeholder', trigger: () => sts({ replicas: 3 }).peerList('{hostname}:2888'), where: 'app/Db', value: '{hostname}', fix: 'use {ordinal}, {id}, {pod} or {host}' },
   { category: 'Environment and storage', input: 'a volume claim mounted before it is declared', trigger: () => { const s = sts(); s.mountVolumeClaim('data', s.statefulSet.containers[0], '/data'); }, where: 'app/Db', value: "'data' is not declared", fix: 'declare it with addVolumeClaim() first' },
   { category: 'Environment and storage', input: 'a volume claim at a relative mount path', trigger: () => sts().addVolumeClaim('data', { mountPath: 'data', storage: Size.gibibytes(1) }), where: 'app/Db', value: "mount path 'data'", fix: "use e.g. '/data'" },
+  { category: 'Environment and storage', input: 'a database user name that pg_hba.conf cannot take unquoted', trigger: () => new PostgresPatroniEngine({ credentials: credentials(app()), replicationUserName: 'repl user' }), where: 'PostgresPatroniEngine', value: "replicationUserName 'repl user'", fix: "e.g. 'standby'" },
+
+  // engine sizing from the memory limit
+  { category: 'Engine sizing', input: 'a memory limit too small for the engine to start', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: { memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } }, engine: new EtcdEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: 'memory limit 256Mi is below the 384Mi', fix: 'raise resources.memory.limit to 384Mi or more' },
+  { category: 'Engine sizing', input: 'no memory limit to size the engine\'s cache, heap or quota from', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: { cpu: { request: kplus.Cpu.millis(100) } }, engine: new RedisSentinelEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: 'the container has no memory limit', fix: 'set resources.memory.limit (at least 192Mi)' },
 ];
