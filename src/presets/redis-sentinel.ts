@@ -333,8 +333,10 @@ export class RedisSentinelEngine extends DatabaseEngine {
     const scripts = new kplus.ConfigMap(target.scope, 'Scripts', {
       metadata: { name: `${workload.name}-scripts`, namespace: workload.namespace },
       data: {
-        'start-redis.sh': START_REDIS, 'start-sentinel.sh': START_SENTINEL,
-        'prestop-redis.sh': PRESTOP_REDIS, 'prestop-sentinel.sh': PRESTOP_SENTINEL,
+        'start-redis.sh': START_REDIS,
+        'start-sentinel.sh': START_SENTINEL,
+        'prestop-redis.sh': PRESTOP_REDIS,
+        'prestop-sentinel.sh': PRESTOP_SENTINEL,
       },
     });
     const scriptsVolume = kplus.Volume.fromConfigMap(target.scope, 'ScriptsVolume', scripts, { name: 'start-scripts' });

@@ -9,12 +9,12 @@ export const CONTRACT: EngineContract = {
   preset: 'etcd',
   image: 'docker.io/bitnamilegacy/etcd:3.6.4-debian-12-r3',
   sources: {
-    'env': { repo: 'bitnami/containers', path: 'bitnami/etcd/3.6/debian-12/rootfs/opt/bitnami/scripts/etcd-env.sh', ref: '7c423ec59e497c5a2e117517f4c7dfa852d1733f' },
-    'lib': { repo: 'bitnami/containers', path: 'bitnami/etcd/3.6/debian-12/rootfs/opt/bitnami/scripts/libetcd.sh', ref: '2880a1791a5c98a14bac6a7a5ce47e15a44fae0f' },
-    'entrypoint': { repo: 'bitnami/containers', path: 'bitnami/etcd/3.5/debian-12/rootfs/opt/bitnami/scripts/etcd/entrypoint.sh', ref: 'accc99590d41b63996b7321800aa190eb45af6e9' },
-    'flags': { url: 'https://etcd.io/docs/v3.6/op-guide/configuration/' },
-    'clustering': { url: 'https://etcd.io/docs/v3.6/op-guide/clustering/' },
-    'chart': { repo: 'bitnami/charts', path: 'bitnami/etcd/Chart.yaml', ref: '5165628ae06697f8f68a670bef7739d93c4b7f44' },
+    env: { repo: 'bitnami/containers', path: 'bitnami/etcd/3.6/debian-12/rootfs/opt/bitnami/scripts/etcd-env.sh', ref: '7c423ec59e497c5a2e117517f4c7dfa852d1733f' },
+    lib: { repo: 'bitnami/containers', path: 'bitnami/etcd/3.6/debian-12/rootfs/opt/bitnami/scripts/libetcd.sh', ref: '2880a1791a5c98a14bac6a7a5ce47e15a44fae0f' },
+    entrypoint: { repo: 'bitnami/containers', path: 'bitnami/etcd/3.5/debian-12/rootfs/opt/bitnami/scripts/etcd/entrypoint.sh', ref: 'accc99590d41b63996b7321800aa190eb45af6e9' },
+    flags: { url: 'https://etcd.io/docs/v3.6/op-guide/configuration/' },
+    clustering: { url: 'https://etcd.io/docs/v3.6/op-guide/clustering/' },
+    chart: { repo: 'bitnami/charts', path: 'bitnami/etcd/Chart.yaml', ref: '5165628ae06697f8f68a670bef7739d93c4b7f44' },
   },
   containers: [{
     name: 'etcd',

@@ -10,19 +10,23 @@ export const CONTRACT: EngineContract = {
   image: 'docker.io/bitnamilegacy/redis-cluster:8.2.1-debian-12-r0',
   sources: {
     'env': {
-      repo: 'bitnami/containers', path: 'bitnami/redis-cluster/8.10/debian-12/rootfs/opt/bitnami/scripts/redis-cluster-env.sh',
+      repo: 'bitnami/containers',
+      path: 'bitnami/redis-cluster/8.10/debian-12/rootfs/opt/bitnami/scripts/redis-cluster-env.sh',
       ref: 'e38f8852f9a3930c9fc0f7630ed1d758e4ff376d',
     },
     'lib': {
-      repo: 'bitnami/containers', path: 'bitnami/redis-cluster/8.8/debian-12/rootfs/opt/bitnami/scripts/librediscluster.sh',
+      repo: 'bitnami/containers',
+      path: 'bitnami/redis-cluster/8.8/debian-12/rootfs/opt/bitnami/scripts/librediscluster.sh',
       ref: '33c2b7146d3fcd29f94d7c22e3899e9475d51052',
     },
     'run': {
-      repo: 'bitnami/containers', path: 'bitnami/redis-cluster/8.8/debian-12/rootfs/opt/bitnami/scripts/redis-cluster/run.sh',
+      repo: 'bitnami/containers',
+      path: 'bitnami/redis-cluster/8.8/debian-12/rootfs/opt/bitnami/scripts/redis-cluster/run.sh',
       ref: '600c3dbda6e360b468a06e0e2d43c37650c244e9',
     },
     'entrypoint': {
-      repo: 'bitnami/containers', path: 'bitnami/redis-cluster/7.2/debian-12/rootfs/opt/bitnami/scripts/redis-cluster/entrypoint.sh',
+      repo: 'bitnami/containers',
+      path: 'bitnami/redis-cluster/7.2/debian-12/rootfs/opt/bitnami/scripts/redis-cluster/entrypoint.sh',
       ref: 'accc99590d41b63996b7321800aa190eb45af6e9',
     },
     'redis-cli': { repo: 'redis/redis', path: 'src/redis-cli.c', ref: '8.2.1' },
@@ -57,7 +61,9 @@ export const CONTRACT: EngineContract = {
       advertises: [
         { env: 'REDIS_NODES', kind: 'peers', note: 'the creator pings and resolves these, and every node re-resolves them after a restart', source: 'lib' },
         {
-          env: 'REDIS_CLUSTER_ANNOUNCE_HOSTNAME', kind: 'host', optional: true,
+          env: 'REDIS_CLUSTER_ANNOUNCE_HOSTNAME',
+          kind: 'host',
+          optional: true,
           note: 'with announceHostnames: the name MOVED/ASK and CLUSTER SLOTS give clients; the bus keeps `cluster-announce-ip` (the pod IP)',
           source: 'lib',
         },

@@ -17,7 +17,8 @@ export const CONTRACT: EngineContract = {
     'sentinel-docs': { url: 'https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/' },
     'chart-scripts': { repo: 'bitnami/charts', path: 'bitnami/redis/templates/scripts-configmap.yaml', ref: '5165628ae06697f8f68a670bef7739d93c4b7f44' },
     'sentinel-lib': {
-      repo: 'bitnami/containers', path: 'bitnami/redis-sentinel/8.2/debian-12/rootfs/opt/bitnami/scripts/libredissentinel.sh',
+      repo: 'bitnami/containers',
+      path: 'bitnami/redis-sentinel/8.2/debian-12/rootfs/opt/bitnami/scripts/libredissentinel.sh',
       ref: 'f2e70c8889b2f87328bfcf1e6b52ea039d75a2e3',
     },
   },

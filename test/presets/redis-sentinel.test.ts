@@ -60,9 +60,15 @@ exit 1
 
 const FQDN = (i: number) => `redis-${i}.redis-headless.ns.svc.cluster.local`;
 const SCRIPT_ENV = {
-  REDIS_PASSWORD: 'secret', REDIS_MASTER_SET: 'mymaster', REDIS_DATA_DIR: '/tmp', REDIS_MAXMEMORY: '768mb',
-  REDIS_PEERS: [0, 1, 2].map(FQDN).join(' '), REDIS_INITIAL_MASTER: FQDN(0),
-  REDIS_SENTINEL_QUORUM: '2', REDIS_SENTINEL_DOWN_AFTER_MILLISECONDS: '30000', REDIS_SENTINEL_FAILOVER_TIMEOUT: '180000',
+  REDIS_PASSWORD: 'secret',
+  REDIS_MASTER_SET: 'mymaster',
+  REDIS_DATA_DIR: '/tmp',
+  REDIS_MAXMEMORY: '768mb',
+  REDIS_PEERS: [0, 1, 2].map(FQDN).join(' '),
+  REDIS_INITIAL_MASTER: FQDN(0),
+  REDIS_SENTINEL_QUORUM: '2',
+  REDIS_SENTINEL_DOWN_AFTER_MILLISECONDS: '30000',
+  REDIS_SENTINEL_FAILOVER_TIMEOUT: '180000',
 };
 
 function containers(sts: any): Record<string, any> {
