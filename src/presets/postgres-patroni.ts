@@ -69,7 +69,7 @@ export interface PostgresPatroniOptions {
 
   /**
    * The UID the image's PostgreSQL runs as (the official `postgres` image, which Patroni's Dockerfile builds on,
-   * uses 999). It must have an entry in the image's `/etc/passwd`: initdb and postgres look the user up, and the
+   * uses 999). It must have an entry in the image's `/etc/passwd`: initdb looks the running user up, and the
    * entrypoint that would add one for a UID of 10000 or more is not run (the root filesystem is read-only).
    * @default 999
    */
