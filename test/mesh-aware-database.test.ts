@@ -13,7 +13,7 @@ describe('MeshAwareDatabase', () => {
     const db = new MeshAwareDatabase(c, 'Orders', { image: IMAGE, engine: engine(c) });
     const { manifests } = synthDatabase(c);
     expect(manifests.map(m => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
-      'AuthorizationPolicy/orders', 'DestinationRule/orders', 'DestinationRule/orders-headless', 'DestinationRule/orders-repl',
+      'AuthorizationPolicy/orders', 'ConfigMap/orders-patroni', 'DestinationRule/orders', 'DestinationRule/orders-headless', 'DestinationRule/orders-repl',
       'NetworkPolicy/orders', 'PeerAuthentication/orders', 'PodDisruptionBudget/orders', 'Role/orders', 'RoleBinding/orders',
       'Service/orders', 'Service/orders-headless', 'Service/orders-repl', 'ServiceAccount/orders', 'Sidecar/orders', 'StatefulSet/orders',
     ]);

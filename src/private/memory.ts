@@ -24,6 +24,8 @@ export interface MemoryShare {
    * capped shares, e.g. Cassandra's `max(min(1/2 RAM, 1 GiB), min(1/4 RAM, 8 GiB))`.
    */
   readonly atLeast?: { readonly ratio: number; readonly maxMiB: number };
+  /** The result is never below this, in MiB (e.g. MongoDB's 256 MB cache floor). */
+  readonly minMiB?: number;
   /** The smallest memory limit the engine starts with, in MiB: below it the configuration is refused. */
   readonly minLimitMiB: number;
   /** Where the ratio and the minimum come from (a source the reader can open). */
@@ -43,17 +45,17 @@ export function memoryLimitMiB(resources: kplus.ContainerResources | undefined):
 export function sizeFromLimit(scope: IConstruct, engine: string, resources: kplus.ContainerResources | undefined, share: MemoryShare): number {
   const limit = memoryLimitMiB(resources);
   if (limit === undefined) {
-    fail(scope, `${engine}: the container has no memory limit, so ${share.what} cannot be sized from it and the engine would size itself from the `
-      + `node's memory; set resources.memory.limit (at least ${formatMiB(share.minLimitMiB)})`);
+    fail(scope, `${engine}: the container has no memory limit, so ${share.what} cannot be sized from it (unsized, the engine takes its own `
+      + `default or the node's memory, which the container may not have); set resources.memory.limit (at least ${formatMiB(share.minLimitMiB)})`);
   }
   if (limit < share.minLimitMiB) {
-    fail(scope, `${engine}: memory limit ${formatMiB(limit)} is below the ${formatMiB(share.minLimitMiB)} the engine needs to start (${share.source}); `
+    fail(scope, `${engine}: memory limit ${formatMiB(limit)} is below the engine's minimum of ${formatMiB(share.minLimitMiB)} (${share.source}); `
       + `raise resources.memory.limit to ${formatMiB(share.minLimitMiB)} or more`);
   }
   const sized = Math.floor((limit - (share.reserveMiB ?? 0)) * share.ratio);
   const capped = share.maxMiB === undefined ? sized : Math.min(sized, share.maxMiB);
   const floor = share.atLeast === undefined ? 0 : Math.min(Math.floor(limit * share.atLeast.ratio), share.atLeast.maxMiB);
-  return Math.max(1, capped, floor);
+  return Math.max(share.minMiB ?? 1, capped, floor);
 }
 
 /**

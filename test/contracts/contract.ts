@@ -56,5 +56,10 @@ export interface ContainerContract {
    * Env vars that carry this pod's advertised address (`host`: the pod FQDN, possibly with a scheme, a prefix such as
    * `rabbit@` or a port) or the peers' addresses (`peers`: every listed host a pod FQDN on the headless Service).
    */
-  readonly advertises?: ReadonlyArray<{ readonly env: string; readonly kind: 'host' | 'peers' } & Fact>;
+  readonly advertises?: ReadonlyArray<{
+    readonly env: string;
+    readonly kind: 'host' | 'peers';
+    /** Set only with a preset option (e.g. announcing hostnames): checked where set, and it must be set in some variant. */
+    readonly optional?: boolean;
+  } & Fact>;
 }

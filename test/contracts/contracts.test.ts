@@ -153,7 +153,10 @@ describe('engine contracts', () => {
             continue;
           }
           const env = new Map((container.env ?? []).map((e: any) => [e.name, e.value]));
-          for (const { env: variable, kind } of spec.advertises ?? []) {
+          for (const { env: variable, kind, optional } of spec.advertises ?? []) {
+            if (optional && !env.has(variable)) {
+              continue;
+            }
             const value = String(env.get(variable) ?? '');
             if (kind === 'host') {
               expect({ variant, variable, value, own: value.includes(`$(POD_NAME).${pod.headlessFqdn}`) })
@@ -167,6 +170,13 @@ describe('engine contracts', () => {
               }
             }
           }
+        }
+      });
+
+      test('every optional advertised variable is set by some variant of the preset', () => {
+        for (const { env: variable } of (spec.advertises ?? []).filter(a => a.optional)) {
+          const set = variants.some(({ pod }) => (containerOf(pod, spec.name)?.env ?? []).some((e: any) => e.name === variable));
+          expect({ variable, set }).toEqual({ variable, set: true });
         }
       });
     });

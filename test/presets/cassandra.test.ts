@@ -145,7 +145,7 @@ describe('CassandraEngine', () => {
   describe('fails when', () => {
     test('the memory limit is too small for the heap and what Cassandra keeps off it', () => {
       expect(() => cassandra(chart('ns'), {}, undefined, { memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) } }))
-        .toThrow(/test\/Cassandra: cassandra: memory limit 1Gi is below the 2Gi the engine needs to start \(.*\); raise resources.memory.limit to 2Gi or more/);
+        .toThrow(/test\/Cassandra: cassandra: memory limit 1Gi is below the engine's minimum of 2Gi \(.*\); raise resources.memory.limit to 2Gi or more/);
     });
 
     test('seedCount is not a positive whole number', () => {

@@ -174,7 +174,7 @@ describe('ElasticsearchEngine', () => {
 
     test('the memory limit is too small for a node to start', () => {
       expect(() => elasticsearch(chart('ns'), {}, undefined, { memory: { request: Size.mebibytes(512), limit: Size.mebibytes(512) } }))
-        .toThrow(/test\/Search: elasticsearch: memory limit 512Mi is below the 1Gi the engine needs to start \(.*\); raise resources.memory.limit to 1Gi or more/);
+        .toThrow(/test\/Search: elasticsearch: memory limit 512Mi is below the engine's minimum of 1Gi \(.*\); raise resources.memory.limit to 1Gi or more/);
     });
 
     test('the container has no memory limit (the heap could only be sized from the node)', () => {

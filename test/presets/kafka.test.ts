@@ -146,7 +146,7 @@ describe('KafkaEngine', () => {
   describe('fails when', () => {
     test('the memory limit is too small for a combined controller and broker', () => {
       expect(() => kafka(chart('ns'), {}, undefined, { resources: { memory: { request: Size.mebibytes(512), limit: Size.mebibytes(768) } } }))
-        .toThrow(/test\/Kafka: kafka: memory limit 768Mi is below the 1Gi the engine needs to start \(.*\); raise resources.memory.limit to 1Gi or more/);
+        .toThrow(/test\/Kafka: kafka: memory limit 768Mi is below the engine's minimum of 1Gi \(.*\); raise resources.memory.limit to 1Gi or more/);
     });
 
     test('no client user is named', () => {

@@ -168,7 +168,7 @@ describe('RabbitMqEngine', () => {
 
     test('the memory limit is too small for a node to start', () => {
       expect(() => rabbit(chart('ns'), {}, undefined, { resources: { memory: { request: Size.mebibytes(256), limit: Size.mebibytes(384) } } }))
-        .toThrow(/test\/Rabbit: rabbitmq: memory limit 384Mi is below the 512Mi the engine needs to start \(.*\); raise resources.memory.limit to 512Mi or more/);
+        .toThrow(/test\/Rabbit: rabbitmq: memory limit 384Mi is below the engine's minimum of 512Mi \(.*\); raise resources.memory.limit to 512Mi or more/);
     });
 
     test('there are no pods', () => {

@@ -143,7 +143,7 @@ describe('ZooKeeperEngine', () => {
   describe('fails when', () => {
     test('the memory limit is too small for the JVM', () => {
       expect(() => zookeeper(chart('ns'), {}, undefined, { memory: { request: Size.mebibytes(256), limit: Size.mebibytes(384) } }))
-        .toThrow(/test\/Zk: zookeeper: memory limit 384Mi is below the 512Mi the engine needs to start \(.*\); raise resources.memory.limit to 512Mi or more/);
+        .toThrow(/test\/Zk: zookeeper: memory limit 384Mi is below the engine's minimum of 512Mi \(.*\); raise resources.memory.limit to 512Mi or more/);
     });
 
     test('more pods than server ids', () => {

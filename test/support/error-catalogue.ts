@@ -1,9 +1,10 @@
 import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppProtocol, AuthorizationPolicy, CassandraEngine, ClientTls, DestinationRule, DisruptionBudget, ElasticsearchEngine, HeadlessStatefulService,
-  HeadlessStatefulServiceProps, KafkaEngine, LoadBalancer, MeshAwareDatabase, MeshClient, MeshMode, MeshPolicy, MongoDbReplicaSetEngine, MtlsMode,
-  PeerAuthentication, PostgresPatroniEngine, RabbitMqEngine, RedisClusterEngine, ServiceEntry, ServiceEntryResolution, Sidecar, ZooKeeperEngine,
+  AppProtocol, AuthorizationPolicy, CassandraEngine, ClientTls, DestinationRule, DisruptionBudget, ElasticsearchEngine, EtcdEngine,
+  HeadlessStatefulService, HeadlessStatefulServiceProps, KafkaEngine, LoadBalancer, MeshAwareDatabase, MeshClient, MeshMode, MeshPolicy,
+  MongoDbReplicaSetEngine, MtlsMode, PeerAuthentication, PostgresPatroniEngine, RabbitMqEngine, RedisClusterEngine, RedisSentinelEngine,
+  ServiceEntry, ServiceEntryResolution, Sidecar, ZooKeeperEngine,
 } from '../../src';
 
 /**
@@ -144,6 +145,7 @@ export const ERROR_CASES: ErrorCase[] = [
   { category: 'Environment and storage', input: 'a peer list template with an unknown placeholder', trigger: () => sts({ replicas: 3 }).peerList('{hostname}:2888'), where: 'app/Db', value: '{hostname}', fix: 'use {ordinal}, {id}, {pod} or {host}' },
   { category: 'Environment and storage', input: 'a volume claim mounted before it is declared', trigger: () => { const s = sts(); s.mountVolumeClaim('data', s.statefulSet.containers[0], '/data'); }, where: 'app/Db', value: "'data' is not declared", fix: 'declare it with addVolumeClaim() first' },
   { category: 'Environment and storage', input: 'a volume claim at a relative mount path', trigger: () => sts().addVolumeClaim('data', { mountPath: 'data', storage: Size.gibibytes(1) }), where: 'app/Db', value: "mount path 'data'", fix: "use e.g. '/data'" },
+  { category: 'Environment and storage', input: 'a database user name that pg_hba.conf cannot take unquoted', trigger: () => new PostgresPatroniEngine({ credentials: credentials(app()), replicationUserName: 'repl user' }), where: 'PostgresPatroniEngine', value: "replicationUserName 'repl user'", fix: "e.g. 'standby'" },
 
   // engine sizing: heaps, caches and alarms come from the container's memory limit
   { category: 'Engine sizing', input: 'a Cassandra pod below the memory its heap and off-heap structures need', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: memory(Size.gibibytes(1)), engine: new CassandraEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: 'memory limit 1Gi', fix: 'raise resources.memory.limit to 2Gi or more' },
@@ -153,4 +155,6 @@ export const ERROR_CASES: ErrorCase[] = [
   { category: 'Engine sizing', input: 'an Elasticsearch pod below 1Gi', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: memory(Size.mebibytes(512)), engine: new ElasticsearchEngine({ credentials: credentials(c), tls: kplus.Secret.fromSecretName(c, 'Tls', 'db-tls') }) }); }, where: 'app/Db', value: 'memory limit 512Mi', fix: 'raise resources.memory.limit to 1Gi or more' },
   { category: 'Engine sizing', input: 'an Elasticsearch heapSize above half the memory limit', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: memory(Size.gibibytes(4)), engine: new ElasticsearchEngine({ credentials: credentials(c), tls: kplus.Secret.fromSecretName(c, 'Tls', 'db-tls'), heapSize: '3g' }) }); }, where: 'app/Db', value: "heapSize '3g'", fix: 'lower heapSize to 2Gi or less, or raise resources.memory.limit to 6Gi' },
   { category: 'Engine sizing', input: 'a JVM engine without a memory limit (it would size its heap from the node)', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: { cpu: { request: kplus.Cpu.millis(500) } }, engine: new KafkaEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: 'the container has no memory limit', fix: 'set resources.memory.limit (at least 1Gi)' },
+  { category: 'Engine sizing', input: 'a memory limit too small for the engine to start', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: { memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } }, engine: new EtcdEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: 'memory limit 256Mi is below the engine\'s minimum of 384Mi', fix: 'raise resources.memory.limit to 384Mi or more' },
+  { category: 'Engine sizing', input: 'no memory limit to size the engine\'s cache, heap or quota from', trigger: () => { const c = app(); new MeshAwareDatabase(c, 'Db', { resources: { cpu: { request: kplus.Cpu.millis(100) } }, engine: new RedisSentinelEngine({ credentials: credentials(c) }) }); }, where: 'app/Db', value: 'the container has no memory limit', fix: 'set resources.memory.limit (at least 192Mi)' },
 ];
