@@ -42,7 +42,8 @@ const project = new cdk.JsiiProject({
     },
   },
 
-  gitignore: ['/cdk8s.out/', '/.pacmak/', '.jsii.tabl.json'],
+  // jsii-pacmak writes a default .npmignore when there is none; npm ignores a root .npmignore once `files` is set
+  gitignore: ['/cdk8s.out/', '/.pacmak/', '.jsii.tabl.json', '/.npmignore'],
   // the tarball is an allow-list (package.json `files`, below), not a deny-list
   npmignoreEnabled: false,
 });
