@@ -192,7 +192,8 @@ export class MeshAwareDatabase extends Construct {
     for (const port of engine.ports) {
       const container = containers.find(c => c.name === (port.containerName ?? setup.containerName));
       if (!container) {
-        fail(this, `${engine.engineName}: port ${port.port} names container '${port.containerName}', which the engine does not define`);
+        fail(this, `${engine.engineName}: port ${port.port} names container '${port.containerName}', which the engine does not define; `
+          + `name one of ${containers.map(c => `'${c.name}'`).join(', ')} in the port's containerName`);
       }
       this.workload.addPort({ port: port.port, name: port.name, protocol: port.protocol, container });
     }

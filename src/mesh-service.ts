@@ -218,7 +218,8 @@ export class MeshService extends kplus.Service implements IMeshService {
    */
   public bind(port: number, options: kplus.ServiceBindOptions = {}): void {
     if (options.targetPort !== undefined && options.targetPort !== port) {
-      throw new Error(`${this.node.path}: targetPort ${options.targetPort} differs from port ${port}; a MeshService port targets the container port of the same name and number`);
+      throw new Error(`${this.node.path}: targetPort ${options.targetPort} differs from port ${port}; a MeshService port targets the container port of the same name `
+        + `and number: bind(${options.targetPort}) and listen on ${options.targetPort}, or drop targetPort`);
     }
     this.addPort({ port, name: options.name, protocol: options.protocol === kplus.Protocol.UDP ? AppProtocol.UDP : AppProtocol.TCP });
   }

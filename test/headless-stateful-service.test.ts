@@ -160,7 +160,7 @@ describe('HeadlessStatefulService', () => {
       expect(remote.podFqdn(2)).toBe('cassandra-2.cassandra-headless.data.svc.cluster.local');
       expect(remote.connectAddress(1, 9042)).toBe('cassandra-1.cassandra-headless.data.svc.cluster.local:9042');
       expect(remote.peerList('{host}', { count: 2 })).toBe('cassandra-0.cassandra-headless.data.svc.cluster.local,cassandra-1.cassandra-headless.data.svc.cluster.local');
-      expect(() => remote.connectAddress(0, 7000)).toThrow(/test\/Remote: port 7000 is not one of the declared ports of 'cassandra' \(9042\)/);
+      expect(() => remote.connectAddress(0, 7000)).toThrow(/test\/Remote: port 7000 is not one of the declared ports of 'cassandra' \(9042\); use one of them, or add the port to the attributes' ports$/);
     });
   });
 

@@ -133,6 +133,14 @@ describe('MeshAwareDatabase', () => {
         .toThrow(/^db\/Pg: allowFrom\(\) adds client sa shop\/orders after app.synth\(\) wrote the manifests, so they lack it; call allowFrom\(\) before app.synth\(\)$/);
     });
 
+    test('an engine port names a container the engine does not define', () => {
+      class Misplaced extends PrimaryReplicaEngine {
+        public readonly ports: EnginePort[] = [{ port: 7000, name: 'kv', protocol: AppProtocol.TCP, role: PortRole.CLIENT, containerName: 'proxy' }];
+      }
+      expect(() => new MeshAwareDatabase(chart('db'), 'Kv', { engine: new Misplaced(true) }))
+        .toThrow(/^test\/Kv: kv: port 7000 names container 'proxy', which the engine does not define; name one of 'kv' in the port's containerName$/);
+    });
+
     test('the engine created no client Service, and clientService is asked for', () => {
       const c = chart('db');
       const db = new MeshAwareDatabase(c, 'Kv', { engine: new PrimaryReplicaEngine(false) });

@@ -132,7 +132,7 @@ describe('MeshService', () => {
 
     test('bind() asks for a targetPort other than the port', () => {
       const svc = new MeshService(chart(), 'Api');
-      expect(() => svc.bind(80, { targetPort: 8080 })).toThrow(/test\/Api: targetPort 8080 differs from port 80/);
+      expect(() => svc.bind(80, { targetPort: 8080 })).toThrow(/test\/Api: targetPort 8080 differs from port 80; .*: bind\(8080\) and listen on 8080, or drop targetPort$/);
     });
   });
 });
