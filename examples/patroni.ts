@@ -57,8 +57,8 @@ export class PatroniChart extends Chart {
         securityContext: { user: 10001, group: 10001 },
         envVariables: {
           // writes go to the leader Service, reads may go to the replicas
-          DATABASE_HOST: kplus.EnvValue.fromValue(this.postgres.clientServices[0].fqdn),
-          DATABASE_READ_HOST: kplus.EnvValue.fromValue(this.postgres.clientServices[1].fqdn),
+          DATABASE_HOST: kplus.EnvValue.fromValue(this.postgres.clientService.fqdn),
+          DATABASE_READ_HOST: kplus.EnvValue.fromValue(this.postgres.replicaService!.fqdn),
           DATABASE_PORT: kplus.EnvValue.fromValue('5432'),
         },
         resources: {

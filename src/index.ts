@@ -26,7 +26,7 @@ export { DisruptionBudget } from './disruption-budget';
 export { PodAntiAffinity } from './pod-anti-affinity';
 export { HeadlessStatefulServiceBase } from './headless-stateful-service-base';
 export type { HeadlessStatefulServiceAttributes, IHeadlessStatefulService, PeerListOptions } from './headless-stateful-service-base';
-export { HeadlessStatefulService } from './headless-stateful-service';
+export { ClientServiceRole, HeadlessStatefulService } from './headless-stateful-service';
 export type {
   ClientServiceOptions,
   HeadlessStatefulServiceProps,

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { clientPortsOf, IDatabaseEngine, IEngineTarget, PortRole, requireSecret } from './database-engine';
 import { DisruptionBudget } from './disruption-budget';
-import { HeadlessStatefulService } from './headless-stateful-service';
+import { ClientServiceRole, HeadlessStatefulService } from './headless-stateful-service';
 import { MeshClient } from './mesh-client';
 import { MeshMode, MeshModeKind } from './mesh-mode';
 import { MeshPolicy } from './mesh-policy';
@@ -11,7 +11,9 @@ import { MeshService } from './mesh-service';
 import { PortMtls } from './peer-authentication';
 import { PodAntiAffinity } from './pod-anti-affinity';
 import { resolveClusterDomain, resolveName, resolveNamespace, serviceFqdn } from './private/identity';
-import { fail, unpinnedImageProblem } from './private/validation';
+import { claimObjectName } from './private/object-names';
+import { checkNotSynthesised, watchSynthesis } from './private/synthesis';
+import { fail, replicasError, unpinnedImageError } from './private/validation';
 
 /**
  * Properties of a `MeshAwareDatabase`.
@@ -148,7 +150,7 @@ export class MeshAwareDatabase extends Construct {
     this.namespace = resolveNamespace(this, this, props.namespace);
     const clusterDomain = resolveClusterDomain(this, props.clusterDomain);
     const replicas = props.replicas ?? engine.defaultReplicas;
-    const replicasProblem = engine.replicasProblem(replicas);
+    const replicasProblem = replicasError(replicas) ?? engine.replicasProblem(replicas);
     if (replicasProblem) {
       fail(this, `${engine.engineName}: ${replicasProblem}`);
     }
@@ -156,7 +158,13 @@ export class MeshAwareDatabase extends Construct {
     if (image === undefined) {
       fail(this, `${engine.engineName} has no official image; pass image: '<registry>/<repository>:<version>' (pinned)`);
     }
-    checkPinned(this, image);
+    const imageProblem = unpinnedImageError(image);
+    if (imageProblem) {
+      fail(this, imageProblem);
+    }
+    // before any child: a second database with this name fails here, naming the database rather than its workload
+    claimObjectName(this, 'StatefulSet', this.namespace, this.name, 'name');
+    watchSynthesis(this);
     const chosenMeshMode = props.meshMode ?? MeshMode.sidecar();
     const headlessServiceName = `${this.name}-headless`;
     const podFqdns = Array.from({ length: replicas }, (_, i) => `${this.name}-${i}.${serviceFqdn(headlessServiceName, this.namespace, clusterDomain)}`);
@@ -192,7 +200,8 @@ export class MeshAwareDatabase extends Construct {
     for (const port of engine.ports) {
       const container = containers.find(c => c.name === (port.containerName ?? setup.containerName));
       if (!container) {
-        fail(this, `${engine.engineName}: port ${port.port} names container '${port.containerName}', which the engine does not define`);
+        fail(this, `${engine.engineName}: port ${port.port} names container '${port.containerName}', which the engine does not define; `
+          + `name one of ${containers.map(c => `'${c.name}'`).join(', ')} in the port's containerName`);
       }
       this.workload.addPort({ port: port.port, name: port.name, protocol: port.protocol, container });
     }
@@ -251,6 +260,37 @@ export class MeshAwareDatabase extends Construct {
     return this.workload.clientServices;
   }
 
+  /**
+   * The Service clients connect to: the engine's primary Service when it has one (Patroni: the leader Service, which
+   * always reaches the member that accepts writes), otherwise its first client Service (any member serves clients).
+   *
+   * Fails when the engine created no client Service (clients then connect to the pods by name, `workload.podFqdn()`).
+   */
+  public get clientService(): MeshService {
+    const service = this.primaryService ?? this.workload.clientServices[0];
+    if (!service) {
+      fail(this, `${this.engine.engineName} created no client Service, so there is no clientService; connect to the pods by name `
+        + '(workload.podFqdn(0)), or have the engine\'s configure() call target.workload.addClientService()');
+    }
+    return service;
+  }
+
+  /**
+   * The Service that reaches only the member accepting writes (the client Service with role `ClientServiceRole.PRIMARY`:
+   * Patroni's leader Service), or undefined for engines without a single primary.
+   */
+  public get primaryService(): MeshService | undefined {
+    return this.workload.findClientService(ClientServiceRole.PRIMARY);
+  }
+
+  /**
+   * The Service that reaches only the read replicas (the client Service with role `ClientServiceRole.REPLICAS`:
+   * Patroni's replicas Service), or undefined for engines without one.
+   */
+  public get replicaService(): MeshService | undefined {
+    return this.workload.findClientService(ClientServiceRole.REPLICAS);
+  }
+
   /** The ports clients use (the engine's CLIENT ports). */
   public get clientPorts(): number[] {
     return clientPortsOf(this.engine);
@@ -265,6 +305,7 @@ export class MeshAwareDatabase extends Construct {
    * @default ports - the engine's client ports
    */
   public allowFrom(client: MeshClient, ports?: number[]): void {
+    checkNotSynthesised(this, `client ${client}`, 'allowFrom()');
     this.policy.allowFrom(client, ports);
   }
 
@@ -297,14 +338,6 @@ export class MeshAwareDatabase extends Construct {
     } else {
       this.policy.allowScraper(scraper, metrics.port);
     }
-  }
-}
-
-function checkPinned(scope: Construct, image: string): void {
-  const problem = unpinnedImageProblem(image);
-  if (problem) {
-    fail(scope, `image '${image}' ${problem}: a restart could run another version of the database; `
-      + 'pin a version tag or a digest, e.g. \'registry.example.com/patroni:4.0.6\'');
   }
 }
 
