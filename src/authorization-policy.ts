@@ -8,6 +8,7 @@ import { resolveName, resolveNamespace } from './private/identity';
 import { checkWorkloadPort, policySelector } from './private/istio';
 import { DEFAULT_TRUST_DOMAIN } from './private/istio-constants';
 import { recordMeshConstruct } from './private/mesh-facts';
+import { checkNotSynthesised, watchSynthesis } from './private/synthesis';
 import { fail } from './private/validation';
 
 /**
@@ -87,6 +88,7 @@ export class AuthorizationPolicy extends Construct {
   public constructor(scope: Construct, id: string, props: AuthorizationPolicyProps = {}) {
     super(scope, id);
     recordMeshConstruct(this);
+    watchSynthesis(this);
     this.workload = props.workload;
     this.name = resolveName(this, 'AuthorizationPolicy name', props.name ?? props.workload?.name, id);
     this.namespace = resolveNamespace(this, this, props.namespace ?? props.workload?.namespace);
@@ -124,6 +126,7 @@ export class AuthorizationPolicy extends Construct {
    * @param ports the container ports they may reach; empty for every port
    */
   public allow(clients: MeshClient[], ports: number[] = []): void {
+    checkNotSynthesised(this, `a rule for ${clients.map(String).join(', ') || 'no client'}`, 'allow()');
     if (clients.length === 0) {
       fail(this, 'allow() needs at least one client; an empty source list would allow nobody and make the rule meaningless');
     }
@@ -141,6 +144,7 @@ export class AuthorizationPolicy extends Construct {
    * @param ports the container ports
    */
   public allowAnySource(ports: number[]): void {
+    checkNotSynthesised(this, `a rule for any source on port ${ports.join(', ')}`, 'allowAnySource()');
     if (ports.length === 0) {
       fail(this, 'allowAnySource() needs at least one port; a rule open to anyone on every port would make the policy meaningless');
     }

@@ -321,6 +321,7 @@ export class MeshAwareDatabase extends Construct {
    * @default path '/metrics'
    */
   public allowScraper(scraper: MeshClient, path: string = '/metrics'): void {
+    checkNotSynthesised(this, `scraper ${scraper}`, 'allowScraper()');
     const metrics = this.engine.ports.find(p => p.role === PortRole.METRICS);
     if (!metrics) {
       fail(this, `${this.engine.engineName} declares no metrics port (PortRole.METRICS), so there is nothing to scrape; `

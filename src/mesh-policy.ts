@@ -13,6 +13,7 @@ import { AGENT_PORT, DEFAULT_TRUST_DOMAIN, USE_WAYPOINT_LABEL, USE_WAYPOINT_NAME
 import { IntendedEdgeFact, recordTraffic, TrafficFacts } from './private/mesh-facts';
 import { MtlsPlan, planMtls } from './private/mtls';
 import { AdmittedClient, networkPolicySpec } from './private/network-policy';
+import { checkNotSynthesised, watchSynthesis } from './private/synthesis';
 import { fail } from './private/validation';
 import { Sidecar } from './sidecar';
 import { Waypoint, WaypointTraffic } from './waypoint';
@@ -138,6 +139,7 @@ export class MeshPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: MeshPolicyProps) {
     super(scope, id);
+    watchSynthesis(this);
     this.workload = props.workload;
     this.trustDomain = props.trustDomain ?? DEFAULT_TRUST_DOMAIN;
     this.plan = planMtls(this, this.workload, props.mode, props.portLevelMtls ?? []);
@@ -227,6 +229,7 @@ export class MeshPolicy extends Construct {
    * @default ports - the `clientPorts`, else the ports of the client Services, else every declared port
    */
   public allowFrom(client: MeshClient, ports?: number[]): void {
+    checkNotSynthesised(this, `client ${client}`, 'allowFrom()');
     const allowed = ports ? this.checkedPorts(ports, 'client') : this.clientPorts();
     this.clients.push({ client, ports: allowed });
     this.authorizationPolicy?.allow([client], allowed);
@@ -249,6 +252,7 @@ export class MeshPolicy extends Construct {
    * @default port - the sidecar agent (15020) in sidecar mode; required in other modes
    */
   public allowScraper(scraper: MeshClient, port?: number): void {
+    checkNotSynthesised(this, `scraper ${scraper}`, 'allowScraper()');
     if (port === undefined && this.workload.meshMode!.kind !== MeshModeKind.SIDECAR) {
       fail(this, `allowScraper(${scraper}) needs the metrics port: '${this.workload.name}' runs ${this.workload.meshMode!.kind === MeshModeKind.AMBIENT
         ? 'in ambient mode' : 'outside the mesh'}, without a sidecar agent that serves merged metrics on 15020; pass the application's metrics port`);
@@ -264,6 +268,7 @@ export class MeshPolicy extends Construct {
    * later), with the same TLS as the others. Synthesis fails while a Service of the workload has none.
    */
   public addService(service: IMeshService): DestinationRule {
+    checkNotSynthesised(this, `Service '${service.name}'`, 'addService()');
     if (this._destinationRules.some(rule => rule.host === service.fqdn)) {
       fail(this, `Service '${service.name}' already has a DestinationRule; add each Service once`);
     }
