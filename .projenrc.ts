@@ -27,6 +27,8 @@ const project = new cdk.JsiiProject({
     '@kubernetes-models/istio@^3.0.1',
     // Gateway API schemas, for the waypoints (gateway.networking.k8s.io/v1 Gateway)
     '@kubernetes-models/gateway-api@^2.0.0',
+    // SVG output of the graph command (Graphviz as WebAssembly); users install it beside the library when they want SVG
+    '@hpcc-js/wasm-graphviz@^1.29.0',
     'synckit@^0.11',
     'fast-check@^4',
   ],

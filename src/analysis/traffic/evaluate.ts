@@ -20,6 +20,8 @@ export interface Outcome {
   readonly decidedBy?: string;
   readonly via?: WaypointInfo;
   readonly peerIdentity?: string;
+  /** The object that made the client send what it sent, when one did. */
+  readonly clientDecidedBy?: string;
 }
 
 /** Ports the injector always keeps out of inbound capture: the agent (15020), health (15021) and Envoy stats (15090). */
@@ -52,6 +54,11 @@ export function evaluate(ctx: EvaluationContext, source: Source, destination: De
     return evaluateUdp(ctx, source, destination, port);
   }
   const client = clientTransport(ctx, source, destination, port, addressing);
+  return { ...evaluateServer(ctx, source, destination, port, addressing, client), clientDecidedBy: client.decidedBy };
+}
+
+function evaluateServer(ctx: EvaluationContext, source: Source, destination: Destination, port: number, addressing: Addressing,
+  client: ClientSide): Outcome {
   const via = client.via;
   const destPeer = networkPeerOf(destination.workload);
   const sourcePeer: NetworkPeer = { namespace: source.namespace, podLabels: source.podLabels, ip: source.ip };

@@ -80,6 +80,14 @@ export interface ModelFacts {
 export interface ModelEdge {
   readonly edge: TrafficEdge;
   readonly owner?: string;
+  /** True when the input does not prove a dataplane the verdict depends on (lint rules skip such edges). */
+  readonly assumed?: boolean;
+  /** The object that made the client send what it sent (a DestinationRule, an outbound exclusion), when one did. */
+  readonly clientDecidedBy?: string;
+  /** The source workload, when the source is one of the input. */
+  readonly sourceWorkload?: Workload;
+  /** The destination workload. */
+  readonly destinationWorkload?: Workload;
 }
 
 /** How a source reaches a port, and the port the connection really goes to (the agent's, for rewritten probes). */
@@ -159,8 +167,7 @@ export class TrafficModel {
       const ports = intended.intent === EdgeIntent.PROBE && intended.ports.length === 0 ? probePorts(workload) : intended.ports;
       for (const port of ports) {
         for (const { addressing, evaluatedPort } of this.addressings(workload, port, intended.intent, source)) {
-          const edge = this.edge(source, destination, port, addressing, intended.intent, intended.expected, evaluatedPort);
-          edges.push({ edge, owner: intended.owner });
+          edges.push(this.modelEdge(source, destination, port, addressing, intended.intent, intended.expected, evaluatedPort, intended.owner));
         }
       }
     }
@@ -194,7 +201,7 @@ export class TrafficModel {
     const edges: ModelEdge[] = [];
     const add = (source: Source, port: number, intent: EdgeIntent) => {
       for (const { addressing, evaluatedPort } of this.addressings(workload, port, intent, source)) {
-        edges.push({ edge: this.edge(source, destination, port, addressing, intent, undefined, evaluatedPort) });
+        edges.push(this.modelEdge(source, destination, port, addressing, intent, undefined, evaluatedPort));
       }
     };
     const ports = [...new Set(workload.ports.map(p => p.port))];
@@ -278,10 +285,15 @@ export class TrafficModel {
 
   private edge(source: Source, destination: Destination, port: number, addressing: Addressing, intent: EdgeIntent,
     expected: EdgeExpectation | undefined, evaluatedPort: number): TrafficEdge {
+    return this.modelEdge(source, destination, port, addressing, intent, expected, evaluatedPort).edge;
+  }
+
+  private modelEdge(source: Source, destination: Destination, port: number, addressing: Addressing, intent: EdgeIntent,
+    expected: EdgeExpectation | undefined, evaluatedPort: number, owner?: string): ModelEdge {
     const outcome: Outcome = evaluate(this.ctx, source, destination, evaluatedPort, addressing);
     const { address, resolution } = this.address(destination.workload, port, evaluatedPort, addressing);
     const assumed = source.assumed || destination.assumed;
-    return {
+    const edge: TrafficEdge = {
       source: source.label,
       sourceNamespace: source.namespace,
       sourceMesh: `${source.dataplane}${source.assumed ? ' (assumed)' : ''}`,
@@ -297,6 +309,9 @@ export class TrafficModel {
       peerIdentity: outcome.peerIdentity,
       decidedBy: outcome.decidedBy,
       reason: `${outcome.reason}${assumed && !outcome.reason.includes('assumed') ? ` (assuming ${assumedWhat(source, destination)})` : ''}`,
+    };
+    return {
+      edge, owner, assumed, clientDecidedBy: outcome.clientDecidedBy, sourceWorkload: source.workload, destinationWorkload: destination.workload,
     };
   }
 

@@ -3,12 +3,14 @@ import { EdgeExpectation, EdgeIntent, TrafficEdge } from '../../../src/analysis/
 import { IntendedSource, TrafficModel, TrafficOptions } from '../../../src/analysis/traffic/model';
 
 /** How a pod template joins the mesh, written as Istio reads it. */
-export type Mesh = 'sidecar' | 'ambient' | 'none';
+export type Mesh = 'sidecar' | 'ambient' | 'none' | 'unknown';
 
 const MESH_LABELS: Record<Mesh, Record<string, string>> = {
   sidecar: { 'sidecar.istio.io/inject': 'true' },
   ambient: { 'istio.io/dataplane-mode': 'ambient' },
   none: { 'sidecar.istio.io/inject': 'false', 'istio.io/dataplane-mode': 'none' },
+  // no label: the namespace decides, and without its Namespace object the input does not prove it
+  unknown: {},
 };
 
 export interface PortSpec {
@@ -143,5 +145,5 @@ export function edgeOf(manifests: any[], query: Query, address?: string, options
   return edge;
 }
 
-export const client = (ns: string, serviceAccount?: string, dataplane?: Mesh): IntendedSource =>
+export const client = (ns: string, serviceAccount?: string, dataplane?: Exclude<Mesh, 'unknown'>): IntendedSource =>
   ({ kind: 'client', namespace: ns, serviceAccount, dataplane });
