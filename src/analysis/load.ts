@@ -1,5 +1,6 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
+import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { LineCounter, parseDocument } from 'yaml';
 
@@ -22,6 +23,69 @@ export class InputError extends Error {
     super(message);
     this.name = 'InputError';
   }
+}
+
+/** Where `loadSources` reads from: files, folders and stdin (the `CliIo` of the command line). */
+export interface SourceIo {
+  /** How many threads may parse a large YAML stream. */
+  readonly threads: number;
+  readStdin(): string;
+  readFile(file: string): string;
+  /** The entries of a folder, or undefined when `file` is not a folder. */
+  readDir(file: string): string[] | undefined;
+  exists(file: string): boolean;
+}
+
+/** The manifests of the command line's inputs. */
+export interface LoadedSources {
+  readonly sources: SourceObject[];
+  /** How many files were read (stdin counts as one). */
+  readonly files: number;
+}
+
+/**
+ * Reads the inputs of a command (files, folders, `-` for stdin) into objects, each with its file, document and line.
+ * Any command that analyses manifests calls it.
+ *
+ * @throws InputError when an input does not exist, a file is not manifests, or no manifest is found at all
+ */
+export async function loadSources(inputs: ReadonlyArray<string>, io: SourceIo): Promise<LoadedSources> {
+  const sources: SourceObject[] = [];
+  let files = 0;
+  for (const input of inputs) {
+    for (const file of expand(input, io)) {
+      files++;
+      sources.push(...await parseManifestsInParallel(file, file === '<stdin>' ? io.readStdin() : io.readFile(file), io.threads));
+    }
+  }
+  if (sources.length === 0) {
+    throw new InputError(`no manifests found in ${inputs.join(', ')}`);
+  }
+  return { sources, files };
+}
+
+/** The files of an input: itself, every .yaml/.yml/.json below a folder (sorted, hidden folders skipped), or stdin. */
+function expand(input: string, io: SourceIo): string[] {
+  if (input === '-') {
+    return ['<stdin>'];
+  }
+  if (!io.exists(input)) {
+    throw new InputError(`${input}: no such file or folder`);
+  }
+  const entries = io.readDir(input);
+  if (entries === undefined) {
+    return [input];
+  }
+  return [...entries].sort().flatMap(entry => {
+    const child = path.join(input, entry);
+    if (entry.startsWith('.') || entry === 'node_modules') {
+      return [];
+    }
+    if (io.readDir(child) !== undefined) {
+      return expand(child, io);
+    }
+    return /\.(ya?ml|json)$/i.test(entry) ? [child] : [];
+  });
 }
 
 /**

@@ -59,6 +59,18 @@ describe('MeshAnalyzer', () => {
       expect(MeshAnalyzer.analyze([svc]).map(f => [f.code, f.suppressedReason])).toEqual([['SM102', 'legacy clients']]);
     });
 
+    test('galley.istio.io/analyze-suppress hides findings that carry one of its IST codes (or any, with *), and no other', () => {
+      const svc = UNNAMED();
+      svc.metadata.annotations = { 'galley.istio.io/analyze-suppress': '*' };
+      const sts = statefulSet('pg', 'db'); // SM202 has no IST code: istioctl's annotation does not reach it
+      sts.metadata.annotations = { 'galley.istio.io/analyze-suppress': '*' };
+      expect(MeshAnalyzer.analyze([svc, sts]).map(f => [f.code, f.suppressedReason])).toEqual([
+        ['SM102', 'galley.istio.io/analyze-suppress: *'], ['SM202', undefined],
+      ]);
+      svc.metadata.annotations = { 'galley.istio.io/analyze-suppress': 'IST0101,IST0135' };
+      expect(MeshAnalyzer.analyze([svc]).map(f => f.suppressedReason)).toEqual([undefined]);
+    });
+
     test('an annotation entry without reason or with an unknown code is an error (SM001) and suppresses nothing', () => {
       const svc = UNNAMED();
       svc.metadata.annotations = { 'lint.cdk8s-stateful-mesh.dev/suppress': 'SM102\nSM777: why\nwhatever' };

@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { MeshAnalyzer } from '../../src';
 import { CliIo, main } from '../../src/analysis/cli';
 
 const BAD_SERVICE = `apiVersion: v1
@@ -26,8 +27,9 @@ metadata: { name: ok }
 `;
 
 /** An in-memory file system: paths ending in '/' are folders listing their children. */
-function memoryIo(files: Record<string, string>, stdin = ''): CliIo & { out: string; err: string } {
+function memoryIo(files: Record<string, string>, stdin = '', cwd = '/work/repo'): CliIo & { out: string; err: string } {
   const io = {
+    cwd,
     out: '',
     err: '',
     readStdin: () => stdin,
@@ -171,14 +173,132 @@ describe('cdk8s-stateful-mesh lint', () => {
   });
 
   test('bad usage prints the reason and the usage, exit code 2; --help prints the usage, exit code 0', async () => {
-    for (const argv of [[], ['check'], ['lint'], ['lint', 'x', '--format', 'xml'], ['lint', 'x', '--fail-on'], ['lint', '--frmat', 'json', 'x']]) {
+    const cases: Array<[string[], RegExp]> = [
+      [[], /^cdk8s-stateful-mesh: no command\nusage: cdk8s-stateful-mesh <command>/],
+      [['check'], /^cdk8s-stateful-mesh: unknown command 'check'; the commands are lint\nusage: cdk8s-stateful-mesh <command>/],
+      [['lint'], /^cdk8s-stateful-mesh: no input: .+\nusage: cdk8s-stateful-mesh lint/],
+      [['lint', 'x', '--format', 'xml'], /^cdk8s-stateful-mesh: --format 'xml' is not one of text, json, sarif\nusage: cdk8s-stateful-mesh lint/],
+      [['lint', 'x', '--fail-on'], /^cdk8s-stateful-mesh: Option '--fail-on <value>' argument missing\nusage: cdk8s-stateful-mesh lint/],
+      [['lint', 'x', '--fail-on='], /^cdk8s-stateful-mesh: --fail-on needs a value\nusage: cdk8s-stateful-mesh lint/],
+      [['lint', '--frmat', 'json', 'x'], /^cdk8s-stateful-mesh: Unknown option '--frmat'\nusage: cdk8s-stateful-mesh lint/],
+    ];
+    for (const [argv, error] of cases) {
       const io = memoryIo({ x: GOOD });
-      expect(await main(argv, io)).toBe(2);
-      expect(io.err).toMatch(/^cdk8s-stateful-mesh: .+\nusage: cdk8s-stateful-mesh lint/);
+      expect([argv, await main(argv, io)]).toEqual([argv, 2]);
+      expect(io.err).toMatch(error);
     }
-    const help = memoryIo({});
-    expect(await main(['lint', '--help'], help)).toBe(0);
-    expect(help.out).toMatch(/^usage: cdk8s-stateful-mesh lint \[paths\.\.\|-\] \[options\]/);
+    for (const argv of [['lint', '--help'], ['lint', '-h'], ['help', 'lint']]) {
+      const help = memoryIo({});
+      expect(await main(argv, help)).toBe(0);
+      expect(help.out).toMatch(/^usage: cdk8s-stateful-mesh lint \[paths\.\.\|-\] \[options\]/);
+    }
+    const top = memoryIo({});
+    expect(await main(['--help'], top)).toBe(0);
+    expect(top.out).toMatch(/^usage: cdk8s-stateful-mesh <command> \[options\]\n\ncommands:\n  lint /);
+  });
+
+  test('--version prints the package version', async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+    for (const argv of [['--version'], ['lint', '--version']]) {
+      const io = memoryIo({});
+      expect(await main(argv, io)).toBe(0);
+      expect(io.out).toBe(`cdk8s-stateful-mesh ${version}\n`);
+    }
+  });
+
+  test('--list-rules lists every rule with severity and istioctl code; --explain describes one with its docs anchor', async () => {
+    const list = memoryIo({});
+    expect(await main(['--list-rules'], list)).toBe(0);
+    const lines = list.out.trim().split('\n');
+    expect(lines.length).toBe(MeshAnalyzer.rules().length);
+    expect(lines).toContainEqual(expect.stringMatching(/^SM102  warning  IST0118  port without Istio protocol$/));
+    const json = memoryIo({});
+    expect(await main(['lint', '--list-rules', '--format', 'json'], json)).toBe(0);
+    expect(JSON.parse(json.out)).toContainEqual(expect.objectContaining({ code: 'SM101', helpUri: expect.stringMatching(/docs\/rules\.md#sm101$/) }));
+
+    const explained = memoryIo({});
+    expect(await main(['--explain', 'sm101'], explained)).toBe(0);
+    expect(explained.out).toMatch(/^SM101 headless Service without ports\nseverity: error\n\nA headless Service .+\n\nmore: https:\/\/.+docs\/rules\.md#sm101\n$/);
+    const unknown = memoryIo({});
+    expect(await main(['--explain', 'SM999'], unknown)).toBe(2);
+    expect(unknown.err).toMatch(/^cdk8s-stateful-mesh: --explain: unknown rule code 'SM999'; the codes are SM001, /);
+  });
+
+  describe('configuration', () => {
+    const TWO = `${UNNAMED_PORT}---\n${UNNAMED_PORT.replace('name: api, namespace: web', 'name: legacy, namespace: old')}`;
+
+    test('--disable drops a rule (by SM or IST code), --enable brings it back', async () => {
+      const off = memoryIo({ 'm.yaml': TWO });
+      expect(await main(['lint', 'm.yaml', '--disable', 'SM102', '--fail-on', 'info'], off)).toBe(0);
+      expect(off.out).toBe('no findings in 2 objects from 1 file\n');
+      const byIst = memoryIo({ 'm.yaml': TWO });
+      expect(await main(['lint', 'm.yaml', '--disable', 'IST0118,SM999'], byIst)).toBe(2);
+      expect(byIst.err).toMatch(/^cdk8s-stateful-mesh: --disable: unknown rule code 'SM999'/);
+      const back = memoryIo({ 'm.yaml': TWO });
+      expect(await main(['lint', 'm.yaml', '--disable', 'ist0118', '--enable', 'SM102', '--fail-on', 'warning'], back)).toBe(1);
+    });
+
+    test('--suppress hides findings of a rule for all objects or those matching a pattern, with the flag as reason', async () => {
+      const run = async (...flags: string[]) => {
+        const io = memoryIo({ 'm.yaml': TWO });
+        await main(['lint', 'm.yaml', '--format', 'json', ...flags], io);
+        return JSON.parse(io.out).findings.map((f: any) => `${f.name}:${f.suppressedReason ?? '-'}`);
+      };
+      expect(await run('--suppress', 'SM102')).toEqual(['api:--suppress SM102', 'legacy:--suppress SM102']);
+      expect(await run('--suppress', 'SM102=Service/old/*')).toEqual(['api:-', 'legacy:--suppress SM102=Service/old/*']);
+      expect(await run('--suppress', 'SM102=service/leg*')).toEqual(['api:-', 'legacy:--suppress SM102=service/leg*']);
+      expect(await run('--suppress', 'IST0118=Service web/*')).toEqual(['api:--suppress IST0118=Service web/*', 'legacy:-']);
+      const bad = memoryIo({ 'm.yaml': TWO });
+      expect(await main(['lint', 'm.yaml', '--suppress', 'SM102=Service'], bad)).toBe(2);
+      expect(bad.err).toMatch(/pattern 'Service' is not Kind\/namespace\/name or Kind\/name/);
+    });
+
+    test('honours galley.istio.io/analyze-suppress for findings that carry an IST code', async () => {
+      const annotated = (codes: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: x, annotations: { galley.istio.io/analyze-suppress: "${codes}" } }
+spec:
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      securityContext: { runAsUser: 1337 }
+      containers: [{ name: web, image: "nginx:1.27" }]
+`;
+      for (const [codes, suppressed] of [['IST0144', true], ['IST0102,IST0144', true], ['*', true], ['IST0102', false]] as const) {
+        const io = memoryIo({ 'd.yaml': annotated(codes) });
+        expect(await main(['lint', 'd.yaml'], io)).toBe(suppressed ? 0 : 1);
+        expect(io.out.split('\n')[0]).toEqual(suppressed
+          ? `suppressed SM201 d.yaml#1 Deployment x/web (reason: galley.istio.io/analyze-suppress: ${codes})`
+          : expect.stringMatching(/^error SM201 /));
+      }
+    });
+
+    test('reads .cdk8s-stateful-mesh.yaml from the working directory or a folder above it; --config and --no-config', async () => {
+      const config = 'failOn: warning\ndisable: [SM202]\nsuppress:\n  - { code: SM102, match: Service/old/legacy, reason: legacy clients sniff }\n';
+      const files = { '/work/repo/k8s/m.yaml': TWO, '/work/.cdk8s-stateful-mesh.yaml': config, '/elsewhere/c.yaml': 'failOn: none\n' };
+      const nearest = memoryIo(files, '', '/work/repo/k8s');
+      await main(['lint', '/work/repo/k8s/m.yaml'], nearest);
+      expect(nearest.out).toMatch(/^warning SM102 .* Service web\/api: .*\nsuppressed SM102 .* Service old\/legacy \(reason: legacy clients sniff\)\n/);
+      expect(await main(['lint', '/work/repo/k8s/m.yaml'], memoryIo(files, '', '/work/repo/k8s'))).toBe(1);
+      expect(await main(['lint', '/work/repo/k8s/m.yaml', '--no-config'], memoryIo(files, '', '/work/repo/k8s'))).toBe(0);
+      expect(await main(['lint', '/work/repo/k8s/m.yaml', '--config', '/elsewhere/c.yaml', '--fail-on', 'info'], memoryIo(files, '', '/'))).toBe(1);
+      expect(await main(['lint', '/work/repo/k8s/m.yaml', '--config', '/elsewhere/c.yaml'], memoryIo(files, '', '/'))).toBe(0);
+    });
+
+    test.each([
+      ['failOn: [x]\n', /c\.yaml: 'failOn' must be error, warning, info or none/],
+      ['colour: true\n', /c\.yaml: unknown setting 'colour'; the settings are format, failOn, /],
+      ['suppress: [{ code: SM102 }]\n', /c\.yaml: suppress\[0\] needs a reason/],
+      ['suppress: [{ code: SM9, reason: x }]\n', /c\.yaml: suppress\[0\]: unknown rule code 'SM9'/],
+      ['disable: SM102\n', /c\.yaml: 'disable' must be a list of rule codes/],
+      ['- a\n', /c\.yaml: not a config file: expected a map/],
+      ['a: [\n', /c\.yaml: not a config file: /],
+    ])('a bad config file is a usage error naming the file and the key: %s', async (config, error) => {
+      const io = memoryIo({ 'm.yaml': GOOD, '/c.yaml': config });
+      expect(await main(['lint', 'm.yaml', '--config', '/c.yaml'], io)).toBe(2);
+      expect(io.err).toMatch(error);
+    });
   });
 
   // One run of the compiled bin, as npm installs it (lib/ exists after `npx projen compile`; `npx projen build` compiles first).
