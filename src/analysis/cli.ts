@@ -15,30 +15,32 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs, ParseArgsConfig } from 'util';
-import { parse as parseYaml } from 'yaml';
+import { load as parseYaml } from 'js-yaml';
 import { MeshAnalyzer } from './analyzer';
 import {
   applySelection, checkCode, ConfigFile, enabledCodes, findConfigFile, parseSuppressFlag, readConfigFile, SuppressionRule, UsageError,
 } from './config';
 import { AnalyzeOptions, RuleDescription, Severity } from './finding';
-import { InputError, loadSources } from './load';
+import { INPUT_RULES, InputError, InputFinding, loadSources, PathInfo, Progress, SourceIo } from './load';
 import { formatJson, formatSarif, formatText, LintResult } from './report';
 
 export { UsageError } from './config';
 
 /** What the command reads from and writes to; `main()` takes it so tests run in process. */
-export interface CliIo {
-  /** How many threads may parse a large YAML stream. */
-  readonly threads: number;
+export interface CliIo extends SourceIo {
   /** The working directory, where the config file lookup starts. */
   readonly cwd: string;
-  readStdin(): string;
-  readFile(file: string): string;
-  /** The entries of a folder, or undefined when `file` is not a folder. */
-  readDir(file: string): string[] | undefined;
-  exists(file: string): boolean;
+  /** Colour the text output (stdout is a terminal, and NO_COLOR is not set). */
+  readonly colour: boolean;
+  /** Show a progress line on stderr for big inputs (stderr is a terminal). */
+  readonly progress: boolean;
   stdout(text: string): void;
   stderr(text: string): void;
+}
+
+/** Every rule the command line knows: the analyzer's and the input's own (files that cannot be parsed). */
+export function allRules(): RuleDescription[] {
+  return [...MeshAnalyzer.rules(), ...INPUT_RULES].sort((a, b) => a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 }
 
 const NAME = 'cdk8s-stateful-mesh';
@@ -135,7 +137,7 @@ exit codes: 0 no finding reaches --fail-on, 1 some finding does, 2 bad usage or 
 rules: ${DOCS}
 `,
   async run({ values, positionals, io, config }) {
-    const rules = MeshAnalyzer.rules();
+    const rules = allRules();
     const format = oneOf('--format', str(values.format) ?? config?.format ?? 'text', FORMATS);
     const failOn = oneOf('--fail-on', str(values['fail-on']) ?? config?.failOn ?? 'error', FAIL_ON);
     const codes = (flag: string) => list(values[flag]).flatMap(v => v.split(',')).filter(c => c.trim() !== '')
@@ -146,11 +148,26 @@ rules: ${DOCS}
       throw new UsageError('no input: pass files, folders, or - for stdin');
     }
     const options = settingsFor(values, io, config);
-    const loaded = await loadSources(positionals, io);
+    const status = io.progress ? progressLine(io) : undefined;
+    const loaded = await loadSources(positionals, io, status?.update);
+    status?.say(`analysing ${loaded.sources.length} objects`);
     const findings = applySelection(MeshAnalyzer.analyze(loaded.sources.map(s => s.object), options), enabled, suppressions);
-    const result: LintResult = { findings, sources: loaded.sources, files: loaded.files, rules: rules.filter(r => enabled.has(r.code)) };
-    io.stdout({ text: formatText, json: formatJson, sarif: formatSarif }[format](result));
-    const failing = findings.some(f => f.suppressedReason === undefined && RANK[f.severity] >= FAIL_RANK[failOn]);
+    const inputFindings = loaded.findings.filter(f => enabled.has(f.code)).map((f): InputFinding => {
+      const rule = suppressions.find(r => r.code === f.code && r.match === undefined);
+      return rule ? { ...f, suppressedReason: rule.reason } : f;
+    });
+    const result: LintResult = {
+      findings, inputFindings, notes: loaded.notes, sources: loaded.sources, files: loaded.files,
+      rules: rules.filter(r => enabled.has(r.code)), version: version(),
+    };
+    status?.say(`writing ${findings.length + inputFindings.length} findings`);
+    const output = format === 'text' ? formatText(result, { colour: io.colour }) : format === 'json' ? formatJson(result) : formatSarif(result);
+    status?.done();
+    io.stdout(output);
+    if (loaded.sources.length === 0) {
+      throw new InputError(`no manifests found in ${positionals.join(', ')}`);
+    }
+    const failing = [...findings, ...inputFindings].some(f => f.suppressedReason === undefined && RANK[f.severity] >= FAIL_RANK[failOn]);
     return failing ? 1 : 0;
   },
 };
@@ -199,7 +216,7 @@ export async function main(argv: ReadonlyArray<string>, io: CliIo = processIo())
       return 0;
     }
     if (values['list-rules']) {
-      io.stdout(listRules(MeshAnalyzer.rules(), str(values.format)));
+      io.stdout(listRules(allRules(), str(values.format)));
       return 0;
     }
     if (values.explain !== undefined) {
@@ -261,7 +278,7 @@ export function version(): string {
 }
 
 function configFile(explicit: string | undefined, io: CliIo): ConfigFile | undefined {
-  const configIo = { cwd: io.cwd, readFile: io.readFile, isFile: (f: string) => io.exists(f) && io.readDir(f) === undefined };
+  const configIo = { cwd: io.cwd, readFile: io.readFile, isFile: (f: string) => io.stat(f).kind === 'file' };
   const file = explicit !== undefined ? path.resolve(io.cwd, explicit) : findConfigFile(configIo);
   if (file === undefined) {
     return undefined;
@@ -269,7 +286,7 @@ function configFile(explicit: string | undefined, io: CliIo): ConfigFile | undef
   if (!configIo.isFile(file)) {
     throw new UsageError(`--config ${explicit}: no such file`);
   }
-  return readConfigFile(file, configIo, MeshAnalyzer.rules());
+  return readConfigFile(file, configIo, allRules());
 }
 
 /** The analysis options of a command: its flags, else the config file, else the defaults. */
@@ -286,7 +303,7 @@ export function settingsFor(values: Values, io: CliIo, config?: ConfigFile): Ana
 
 /** A MeshConfig file: the MeshConfig itself, or the `istio` ConfigMap whose `data.mesh` holds it. */
 function readMeshConfig(file: string, io: CliIo): any {
-  if (!io.exists(file)) {
+  if (io.stat(file).kind !== 'file') {
     throw new InputError(`${file}: no such file`);
   }
   let value: any;
@@ -314,11 +331,10 @@ export function listRules(rules: ReadonlyArray<RuleDescription>, format?: string
 
 /** `--explain CODE`: the rule's description and its docs link. */
 export function explain(code: string): string {
-  let rule: RuleDescription;
-  try {
-    rule = MeshAnalyzer.rule(code.trim().toUpperCase());
-  } catch (e) {
-    throw new UsageError(`--explain: ${(e as Error).message}`);
+  const rules = allRules();
+  const rule = rules.find(r => r.code === code.trim().toUpperCase());
+  if (!rule) {
+    throw new UsageError(`--explain: unknown rule code '${code}'; the codes are ${rules.map(r => r.code).join(', ')}`);
   }
   return [
     `${rule.code} ${rule.title}`,
@@ -336,18 +352,63 @@ export function helpUri(code: string): string {
   return `${DOCS}#${code.toLowerCase()}`;
 }
 
+/** A progress line on stderr, rewritten in place, for inputs big enough to take a while. */
+function progressLine(io: CliIo): { update: Progress; say(text: string): void; done(): void } {
+  let shown = false;
+  let last = 0;
+  const say = (text: string) => {
+    shown = true;
+    io.stderr(`\r\u001b[K${NAME}: ${text}`);
+  };
+  return {
+    update: ({ bytes, totalBytes, objects }) => {
+      const now = Date.now();
+      if (totalBytes >= PROGRESS_MIN_BYTES && now - last >= 100) {
+        last = now;
+        say(`reading ${(bytes / 1048576).toFixed(1)} of ${(totalBytes / 1048576).toFixed(1)} MB, ${objects} objects`);
+      }
+    },
+    say: text => shown && say(text),
+    done: () => shown && io.stderr('\r\u001b[K'),
+  };
+}
+
+/** Inputs from this size on get a progress line (on a terminal). */
+const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
+
 /** The real process: files, stdin, stdout and stderr. */
 export function processIo(): CliIo {
   return {
     cwd: process.cwd(),
     readStdin: () => fs.readFileSync(0, 'utf8'),
     readFile: file => fs.readFileSync(file, 'utf8'),
-    readDir: file => fs.statSync(file).isDirectory() ? fs.readdirSync(file) : undefined,
-    exists: file => fs.existsSync(file),
+    stat: file => statPath(file),
+    readDir: folder => fs.readdirSync(folder),
     stdout: text => process.stdout.write(text),
     stderr: text => process.stderr.write(text),
+    colour: process.stdout.isTTY === true && !process.env.NO_COLOR,
+    progress: process.stderr.isTTY === true,
     threads: typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length,
   };
+}
+
+/** What a path is, following links: a link whose target is missing dangles; ELOOP is a loop. */
+export function statPath(file: string): PathInfo {
+  try {
+    const stat = fs.statSync(file);
+    const kind = stat.isFile() ? 'file' : stat.isDirectory() ? 'folder' : 'other';
+    return { kind, realPath: fs.realpathSync(file) };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') {
+      return { kind: 'link-loop' };
+    }
+    try {
+      return fs.lstatSync(file).isSymbolicLink() ? { kind: 'dangling-link' } : { kind: 'missing' };
+    } catch {
+      return { kind: 'missing' };
+    }
+  }
 }
 
 if (require.main === module) {

@@ -4,7 +4,7 @@
  * any command that reports them.
  */
 import * as path from 'path';
-import { parse as loadYaml } from 'yaml';
+import { load as loadYaml } from 'js-yaml';
 import { Finding, RuleDescription } from './finding';
 import { isObject } from './objects';
 

@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { load as parseYaml } from 'js-yaml';
 import { AnalyzeOptions } from './finding';
 import { MeshState, namespaceInAmbientMode, podMeshState } from './mesh-state';
 import { asArray, dig, isObject, K8sObject, stringMap, toObject, toPortNumber } from './objects';

@@ -1,15 +1,12 @@
-// A worker of parseManifestsInParallel(): parses its share of the documents and posts the objects, or the first error.
+// A worker of parseManifestsInParallel(): parses its share of the documents and posts the result, or the error.
 import { parentPort, workerData } from 'worker_threads';
-import { DocumentText, InputError, parseDocuments, WorkerResult } from './load';
+import { DocumentText, parseDocuments, withoutTexts, WorkerResult } from './load';
 
 const { file, documents } = workerData as { readonly file: string; readonly documents: DocumentText[] };
 let result: WorkerResult;
 try {
-  result = { objects: parseDocuments(file, documents) };
+  result = { parsed: withoutTexts(parseDocuments(file, documents)) };
 } catch (e) {
-  if (!(e instanceof InputError)) {
-    throw e;
-  }
-  result = { error: e.message };
+  result = { error: e instanceof Error ? e.message : String(e) };
 }
 parentPort!.postMessage(result);

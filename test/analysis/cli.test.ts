@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import '@microsoft/jest-sarif';
 import { MeshAnalyzer } from '../../src';
 import { CliIo, main } from '../../src/analysis/cli';
 
@@ -26,25 +27,65 @@ kind: Namespace
 metadata: { name: ok }
 `;
 
-/** An in-memory file system: paths ending in '/' are folders listing their children. */
-function memoryIo(files: Record<string, string>, stdin = '', cwd = '/work/repo'): CliIo & { out: string; err: string } {
+/**
+ * An in-memory file system: keys are files (their text) or symbolic links (`{ link: target }`); folders are the prefixes of
+ * the keys.
+ */
+type Entry = string | { readonly link: string };
+function memoryIo(files: Record<string, Entry>, stdin = '', cwd = '/work/repo'): CliIo & { out: string; err: string } {
+  const resolve = (given: string, depth = 0): string | 'dangling' | 'loop' => {
+    // a link among the folders of the path leads elsewhere
+    const parts = given.split('/');
+    let file = given;
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      const link = files[prefix];
+      if (typeof link === 'object') {
+        file = path.join(path.dirname(prefix), link.link, ...parts.slice(i));
+        break;
+      }
+    }
+    const entry = files[file];
+    if (typeof entry === 'object') {
+      if (depth > 8) {
+        return 'loop';
+      }
+      const target = path.join(path.dirname(file), entry.link);
+      return files[target] === undefined && !isFolder(target) ? 'dangling' : resolve(target, depth + 1);
+    }
+    return file;
+  };
+  const isFolder = (file: string) => !(file in files) && Object.keys(files).some(f => f.startsWith(file.endsWith('/') ? file : `${file}/`));
   const io = {
     cwd,
     out: '',
     err: '',
+    colour: false,
+    progress: false,
     readStdin: () => stdin,
     readFile: (file: string) => {
-      if (!(file in files)) {
+      const real = resolve(file);
+      if (typeof files[real] !== 'string') {
         throw new Error(`ENOENT: no such file, open '${file}'`);
       }
-      return files[file];
+      return files[real] as string;
     },
-    readDir: (file: string) => {
-      const prefix = file.endsWith('/') ? file : `${file}/`;
-      const children = Object.keys(files).filter(f => f.startsWith(prefix)).map(f => f.slice(prefix.length).split('/')[0]);
-      return children.length > 0 && !(file in files) ? [...new Set(children)] : undefined;
+    stat: (file: string) => {
+      const real = resolve(file);
+      if (real === 'dangling') {
+        return { kind: 'dangling-link' as const };
+      }
+      if (real === 'loop') {
+        return { kind: 'link-loop' as const };
+      }
+      return typeof files[real] === 'string' ? { kind: 'file' as const, realPath: real }
+        : isFolder(real) ? { kind: 'folder' as const, realPath: real } : { kind: 'missing' as const };
     },
-    exists: (file: string) => file in files || Object.keys(files).some(f => f.startsWith(`${file}/`)),
+    readDir: (folder: string) => {
+      const real = resolve(folder) as string;
+      const prefix = real.endsWith('/') ? real : `${real}/`;
+      return [...new Set(Object.keys(files).filter(f => f.startsWith(prefix)).map(f => f.slice(prefix.length).split('/')[0]))];
+    },
     stdout: (text: string) => { io.out += text; },
     stderr: (text: string) => { io.err += text; },
     threads: 1,
@@ -53,16 +94,28 @@ function memoryIo(files: Record<string, string>, stdin = '', cwd = '/work/repo')
 }
 
 describe('cdk8s-stateful-mesh lint', () => {
-  test('prints one text line per finding, with file and document, and a summary; exits 1 on an error', async () => {
+  test('prints one text line per finding, at file:line:col of the offending field, and a summary; exits 1 on an error', async () => {
     const io = memoryIo({ 'm.yaml': `${GOOD}---\n${BAD_SERVICE}---\n${UNNAMED_PORT}` });
     expect(await main(['lint', 'm.yaml'], io)).toBe(1);
     expect(io.out.split('\n')).toEqual([
-      expect.stringMatching(/^error SM101 m\.yaml#2 Service db\/pg-headless: headless Service selects pods/),
-      expect.stringMatching(/^warning SM102 m\.yaml#3 Service web\/api: port 8080 has no Istio protocol/),
+      // SM101 is about the missing spec.ports: the deepest field that exists is spec (line 10)
+      expect.stringMatching(/^error SM101 m\.yaml:10:1 Service db\/pg-headless: headless Service selects pods/),
+      // SM102 is about spec.ports[0], the item on line 20
+      expect.stringMatching(/^warning SM102 m\.yaml:20:5 Service web\/api: port 8080 has no Istio protocol/),
       '2 findings (1 error, 1 warning, 0 info) in 3 objects from 1 file',
       '',
     ]);
     expect(io.err).toBe('');
+  });
+
+  test('colours the severities only when asked to (a terminal, without NO_COLOR)', async () => {
+    const plain = memoryIo({ 'w.yaml': UNNAMED_PORT });
+    await main(['lint', 'w.yaml'], plain);
+    expect(plain.out).not.toContain('\u001b[');
+    const coloured = { ...memoryIo({ 'w.yaml': UNNAMED_PORT }), colour: true };
+    let out = '';
+    await main(['lint', 'w.yaml'], { ...coloured, stdout: (t: string) => { out += t; } });
+    expect(out).toMatch(/^\u001b\[33mwarning\u001b\[0m SM102 w\.yaml:6:5 /);
   });
 
   test('--fail-on decides the exit code', async () => {
@@ -82,10 +135,10 @@ describe('cdk8s-stateful-mesh lint', () => {
     }, BAD_SERVICE);
     expect(await main(['lint', 'k8s', '-', '--format', 'json'], io)).toBe(1);
     const report = JSON.parse(io.out);
-    expect(report.summary).toEqual({ objects: 3, files: 3, errors: 1, warnings: 1, info: 0, suppressed: 0 });
-    expect(report.findings.map((f: any) => [f.code, f.file, f.document, f.line])).toEqual([
-      ['SM102', path.join('k8s', 'b.yml'), 1, 1],
-      ['SM101', '<stdin>', 1, 1],
+    expect(report.summary).toEqual({ objects: 3, files: 3, errors: 1, warnings: 1, info: 0, suppressed: 0, notes: 0 });
+    expect(report.findings.map((f: any) => [f.code, f.file, f.document, f.line, f.column])).toEqual([
+      ['SM102', path.join('k8s', 'b.yml'), 1, 6, 5],
+      ['SM101', '<stdin>', 1, 6, 1],
     ]);
   });
 
@@ -103,7 +156,7 @@ describe('cdk8s-stateful-mesh lint', () => {
     expect(sarif.version).toBe('2.1.0');
     expect(sarif.$schema).toMatch(/sarif-2\.1\.0/);
     const run = sarif.runs[0];
-    expect(run.tool.driver.name).toBe('cdk8s-stateful-mesh');
+    expect(run.tool.driver).toMatchObject({ name: 'cdk8s-stateful-mesh', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
     const ids = run.tool.driver.rules.map((r: any) => r.id);
     expect(ids).toContain('SM101');
     for (const rule of run.tool.driver.rules) {
@@ -115,8 +168,27 @@ describe('cdk8s-stateful-mesh lint', () => {
       ruleIndex: ids.indexOf('SM101'),
       level: 'error',
       message: { text: expect.stringMatching(/^Service db\/pg-headless: /) },
-      locations: [expect.objectContaining({ physicalLocation: { artifactLocation: { uri: 'dir/m.yaml' }, region: { startLine: 5 } } })],
+      locations: [expect.objectContaining({ physicalLocation: { artifactLocation: { uri: 'dir/m.yaml' }, region: { startLine: 10, startColumn: 1 } }, logicalLocations: [{ name: 'Service db/pg-headless', kind: 'resource' }] })],
     })]);
+  });
+
+  test('the SARIF is valid against the SARIF 2.1.0 JSON schema, with findings, suppressed ones, input findings and notes', async () => {
+    const annotated = UNNAMED_PORT.replace('metadata: { name: api, namespace: web }',
+      'metadata: { name: api, namespace: web, annotations: { lint.cdk8s-stateful-mesh.dev/suppress: "SM102: sniffed on purpose" } }');
+    const io = memoryIo({ '/abs/m.yaml': `${GOOD}---\n${BAD_SERVICE}---\nkind: [x\n`, 'rel/a.yaml': annotated, 'rel/values.yaml': 'a: 1\n', 'rel/n.yaml': '- 1\n' },
+      UNNAMED_PORT);
+    expect(await main(['lint', '/abs/m.yaml', 'rel', '-', '--format', 'sarif'], io)).toBe(1);
+    const sarif = JSON.parse(io.out);
+    expect(sarif).toBeValidSarifLog();
+    const run = sarif.runs[0];
+    expect(run.results.map((r: any) => `${r.ruleId} ${r.locations[0]?.physicalLocation.artifactLocation.uri}`)).toEqual([
+      'SM101 file:///abs/m.yaml', 'SM002 file:///abs/m.yaml', 'SM102 rel/a.yaml', 'SM102 stdin',
+    ]);
+    expect(run.invocations[0].toolExecutionNotifications.map((n: any) => n.message.text)).toEqual([
+      'Helm values, not manifests; skipped', 'document 1 is not a Kubernetes object (found a list), skipped',
+    ]);
+    // and the schema does refuse what is not SARIF
+    expect({ version: '2.1.0', runs: [{ tool: { driver: { rules: [] } }, results: [{ level: 'fatal' }] }] }).not.toBeValidSarifLog();
   });
 
   test('shows suppressed findings with their reason, apart from the count, in every format', async () => {
@@ -124,7 +196,7 @@ describe('cdk8s-stateful-mesh lint', () => {
       'metadata: { name: api, namespace: web, annotations: { lint.cdk8s-stateful-mesh.dev/suppress: "SM102: sniffed on purpose" } }');
     const text = memoryIo({ 'm.yaml': annotated });
     expect(await main(['lint', 'm.yaml', '--fail-on', 'warning'], text)).toBe(0);
-    expect(text.out).toBe('suppressed SM102 m.yaml#1 Service web/api (reason: sniffed on purpose)\nno findings in 1 object from 1 file; 1 suppressed\n');
+    expect(text.out).toBe('suppressed SM102 m.yaml:6:5 Service web/api (reason: sniffed on purpose)\nno findings in 1 object from 1 file; 1 suppressed\n');
     const sarif = memoryIo({ 'm.yaml': annotated });
     await main(['lint', 'm.yaml', '--format', 'sarif'], sarif);
     expect(JSON.parse(sarif.out).runs[0].results[0].suppressions).toEqual([{ kind: 'inSource', justification: 'sniffed on purpose' }]);
@@ -141,31 +213,72 @@ describe('cdk8s-stateful-mesh lint', () => {
     }
   });
 
-  describe('garbage input gets one line naming the file and document, exit code 2, no stack trace', () => {
-    test.each([
-      ['a YAML syntax error', `${GOOD}---\nkind: [Service\n`, /^cdk8s-stateful-mesh: m\.yaml#2: YAML syntax error at line \d+: .+\n$/],
-      ['a document that is not a map', `${GOOD}---\n- a\n- b\n`, /^cdk8s-stateful-mesh: m\.yaml#2: expected a Kubernetes object \(a map with apiVersion and kind\), found a list\n$/],
-      ['a map without kind', `${GOOD}---\n${GOOD}---\napiVersion: v1\nmetadata: {}\n`, /^cdk8s-stateful-mesh: m\.yaml#3: not a Kubernetes object: kind is missing\n$/],
-      ['a List item without apiVersion', 'apiVersion: v1\nkind: List\nitems:\n- kind: Service\n', /^cdk8s-stateful-mesh: m\.yaml#1 item 1: not a Kubernetes object: apiVersion is missing\n$/],
-      ['a plain text file', 'hello world\n', /^cdk8s-stateful-mesh: m\.yaml#1: expected a Kubernetes object .*found the text 'hello world'\n$/],
-    ])('%s', async (_what, content, error) => {
-      const io = memoryIo({ 'm.yaml': content });
-      expect(await main(['lint', 'm.yaml'], io)).toBe(2);
-      expect(io.err).toMatch(error);
-      expect(io.err).not.toMatch(/\n\s+at /);
-      expect(io.out).toBe('');
+  describe('a whole folder is analysed, whatever else it holds', () => {
+    test('chart files, values, kustomize files and non-manifests are skipped with a note; a broken file is a finding', async () => {
+      const io = memoryIo({
+        'repo/chart/Chart.yaml': 'apiVersion: v2\nname: db\nversion: 0.1.0\n',
+        'repo/chart/values.yaml': 'replicaCount: 3\n',
+        'repo/chart/values-prod.yaml': 'replicaCount: 5\n',
+        'repo/chart/templates/sts.yaml': 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {{ .Release.Name }}\n',
+        'repo/kustomize/kustomization.yaml': 'resources: [svc.yaml]\n',
+        'repo/kustomize/svc.yaml': UNNAMED_PORT,
+        'repo/broken.yaml': `${GOOD}---\nkind: [Service\n---\n${BAD_SERVICE}`,
+        'repo/dup.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  name: b\n',
+        'repo/empty.json': '',
+        'repo/notes.yaml': 'title: not a manifest\n',
+        'repo/dangling.yaml': { link: 'nowhere.yaml' },
+        'repo/loop': { link: 'loop' },
+        'repo/again': { link: 'kustomize' },
+      });
+      expect(await main(['lint', 'repo', '--format', 'json'], io)).toBe(1);
+      const report = JSON.parse(io.out);
+      expect(report.findings.map((f: any) => `${f.code} ${f.file}:${f.line}:${f.column}`)).toEqual([
+        'SM102 repo/again/svc.yaml:6:5', 'SM002 repo/broken.yaml:6:1', 'SM101 repo/broken.yaml:12:1', 'SM003 repo/dup.yaml:5:3',
+      ]);
+      expect(report.notes.map((n: any) => `${n.file}: ${n.message}`)).toEqual([
+        'repo/again/kustomization.yaml: a kustomize file (lint the output of kustomize build), not manifests; skipped',
+        'repo/chart/Chart.yaml: Helm chart metadata, not manifests; skipped',
+        'repo/chart/templates: the unrendered templates of a Helm chart, skipped; lint the output of \'helm template\'',
+        'repo/chart/values-prod.yaml: Helm values, not manifests; skipped',
+        'repo/chart/values.yaml: Helm values, not manifests; skipped',
+        'repo/dangling.yaml: a symbolic link to a file that does not exist, skipped',
+        'repo/kustomize: already read as repo/again, skipped',
+        'repo/loop: a symbolic link loop, skipped',
+        'repo/empty.json: empty, skipped',
+        'repo/notes.yaml: document 1 is not a Kubernetes object (apiVersion and kind are missing), skipped',
+      ]);
+      expect(report.summary).toMatchObject({ objects: 4, files: 5, errors: 2, warnings: 2 });
     });
 
-    test('invalid JSON', async () => {
-      const io = memoryIo({ 'm.json': '{"apiVersion": ' });
-      expect(await main(['lint', 'm.json'], io)).toBe(2);
-      expect(io.err).toMatch(/^cdk8s-stateful-mesh: m\.json: not valid JSON: .+\n$/);
+    test('the text output lists the notes; --disable and --suppress reach the input findings too', async () => {
+      const files = { 'm.yaml': `${GOOD}---\nkind: [Service\n---\n- a\n` };
+      const io = memoryIo(files);
+      expect(await main(['lint', 'm.yaml'], io)).toBe(1);
+      expect(io.out).toBe('error SM002 m.yaml:6:1 document 2 is not valid YAML: unexpected end of the stream within a flow collection\n'
+        + 'note m.yaml:7 document 3 is not a Kubernetes object (found a list), skipped\n'
+        + '1 finding (1 error, 0 warnings, 0 info) in 1 object from 1 file; 1 note\n');
+      expect(await main(['lint', 'm.yaml', '--disable', 'SM002'], memoryIo(files))).toBe(0);
+      expect(await main(['lint', 'm.yaml', '--suppress', 'SM002'], memoryIo(files))).toBe(0);
     });
 
-    test('a missing file, and input without any manifest', async () => {
-      const missing = memoryIo({});
-      expect(await main(['lint', 'nope.yaml'], missing)).toBe(2);
-      expect(missing.err).toBe('cdk8s-stateful-mesh: nope.yaml: no such file or folder\n');
+    test('nothing to analyse at all is exit code 2, after the findings and notes that say why', async () => {
+      const io = memoryIo({ 'm.yaml': 'hello world\n', 'b.json': '{"apiVersion": ' });
+      expect(await main(['lint', 'm.yaml', 'b.json'], io)).toBe(2);
+      expect(io.out).toMatch(/^error SM002 b\.json:2:1 not valid JSON: .+\nnote m\.yaml:1 document 1 is not a Kubernetes object \(found the text 'hello world'\), skipped\n/);
+      expect(io.err).toBe('cdk8s-stateful-mesh: no manifests found in m.yaml, b.json\n');
+    });
+
+    test('a missing input, a dangling link or a link loop given on the command line is exit code 2, one line', async () => {
+      const cases: Array<[string, string]> = [
+        ['nope.yaml', 'nope.yaml: no such file or folder'],
+        ['dangling.yaml', 'dangling.yaml: a symbolic link to a file that does not exist'],
+        ['loop', 'loop: a symbolic link loop'],
+      ];
+      for (const [input, error] of cases) {
+        const io = memoryIo({ 'dangling.yaml': { link: 'x.yaml' }, 'loop': { link: 'loop' } });
+        expect(await main(['lint', input], io)).toBe(2);
+        expect(io.err).toBe(`cdk8s-stateful-mesh: ${error}\n`);
+      }
       const empty = memoryIo({}, '# nothing\n---\n');
       expect(await main(['lint', '-'], empty)).toBe(2);
       expect(empty.err).toBe('cdk8s-stateful-mesh: no manifests found in -\n');
@@ -210,7 +323,7 @@ describe('cdk8s-stateful-mesh lint', () => {
     const list = memoryIo({});
     expect(await main(['--list-rules'], list)).toBe(0);
     const lines = list.out.trim().split('\n');
-    expect(lines.length).toBe(MeshAnalyzer.rules().length);
+    expect(lines.length).toBe(MeshAnalyzer.rules().length + 2); // and the input's own: SM002, SM003
     expect(lines).toContainEqual(expect.stringMatching(/^SM102  warning  IST0118  port without Istio protocol$/));
     const json = memoryIo({});
     expect(await main(['lint', '--list-rules', '--format', 'json'], json)).toBe(0);
@@ -269,7 +382,7 @@ spec:
         const io = memoryIo({ 'd.yaml': annotated(codes) });
         expect(await main(['lint', 'd.yaml'], io)).toBe(suppressed ? 0 : 1);
         expect(io.out.split('\n')[0]).toEqual(suppressed
-          ? `suppressed SM201 d.yaml#1 Deployment x/web (reason: galley.istio.io/analyze-suppress: ${codes})`
+          ? `suppressed SM201 d.yaml:9:26 Deployment x/web (reason: galley.istio.io/analyze-suppress: ${codes})`
           : expect.stringMatching(/^error SM201 /));
       }
     });
@@ -306,8 +419,11 @@ spec:
   (fs.existsSync(CLI) ? test : test.skip)('the compiled bin reads stdin, exits with the code, and prints no stack trace for garbage', () => {
     expect(fs.readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     const bad = spawnSync(process.execPath, [CLI, 'lint', '-'], { input: BAD_SERVICE, encoding: 'utf8' });
-    expect([bad.status, bad.stdout.split('\n')[0]]).toEqual([1, expect.stringMatching(/^error SM101 <stdin>#1 /)]);
+    expect([bad.status, bad.stdout.split('\n')[0]]).toEqual([1, expect.stringMatching(/^error SM101 <stdin>:6:1 /)]);
     const garbage = spawnSync(process.execPath, [CLI, 'lint', '-'], { input: 'a: [1\n', encoding: 'utf8' });
-    expect([garbage.status, garbage.stderr]).toEqual([2, expect.stringMatching(/^cdk8s-stateful-mesh: <stdin>#1: YAML syntax error at line \d+: [^\n]+\n$/)]);
+    expect([garbage.status, garbage.stdout.split('\n')[0], garbage.stderr]).toEqual([2, expect.stringMatching(/^error SM002 <stdin>:2:1 document 1 is not valid YAML: /),
+      'cdk8s-stateful-mesh: no manifests found in -\n']);
+    const version = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' });
+    expect(version.stdout).toMatch(/^cdk8s-stateful-mesh \d+\.\d+\.\d+/);
   });
 });
