@@ -12,7 +12,6 @@
  * - Errors: throw `UsageError` (exit 2, with the usage) or `InputError` (exit 2, one line); nothing else escapes.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { parseArgs, ParseArgsConfig } from 'util';
 import { load as parseYaml } from 'js-yaml';
@@ -84,13 +83,16 @@ export const ANALYSIS_OPTIONS: Options = {
   'default-namespace': { type: 'string' },
   'cluster-domain': { type: 'string' },
   'external-host': { type: 'string', multiple: true },
+  'complete': { type: 'boolean' },
 };
 
 const ANALYSIS_USAGE = `  --mesh-config <file>                      the mesh config (MeshConfig YAML, or the istio ConfigMap)
   --assume-injection                        namespaces without a Namespace object have sidecar injection
   --default-namespace <name>                namespace of objects that have none (default: default)
   --cluster-domain <domain>                 cluster DNS domain (default: cluster.local)
-  --external-host <fqdn>                    a host declared outside the input (repeatable)`;
+  --external-host <fqdn>                    a host declared outside the input (repeatable)
+  --complete                                the input is all the cluster has: report references to objects that
+                                            are not in it (default: only near-miss names, as a repository is partial)`;
 
 const SHARED_USAGE = `  --config <file>                           the config file (default: .cdk8s-stateful-mesh.yaml, looked for
                                             in the working directory and the folders above it)
@@ -157,8 +159,13 @@ rules: ${DOCS}
       return rule ? { ...f, suppressedReason: rule.reason } : f;
     });
     const result: LintResult = {
-      findings, inputFindings, notes: loaded.notes, sources: loaded.sources, files: loaded.files,
-      rules: rules.filter(r => enabled.has(r.code)), version: version(),
+      findings,
+      inputFindings,
+      notes: loaded.notes,
+      sources: loaded.sources,
+      files: loaded.files,
+      rules: rules.filter(r => enabled.has(r.code)),
+      version: version(),
     };
     status?.say(`writing ${findings.length + inputFindings.length} findings`);
     const output = format === 'text' ? formatText(result, { colour: io.colour }) : format === 'json' ? formatJson(result) : formatSarif(result);
@@ -298,6 +305,7 @@ export function settingsFor(values: Values, io: CliIo, config?: ConfigFile): Ana
     defaultNamespace: str(values['default-namespace']) ?? config?.defaultNamespace,
     clusterDomain: str(values['cluster-domain']) ?? config?.clusterDomain,
     externalHosts: [...config?.externalHosts ?? [], ...list(values['external-host'])],
+    partialInput: !(values.complete === true || config?.completeInput === true),
   };
 }
 
@@ -388,7 +396,6 @@ export function processIo(): CliIo {
     stderr: text => process.stderr.write(text),
     colour: process.stdout.isTTY === true && !process.env.NO_COLOR,
     progress: process.stderr.isTTY === true,
-    threads: typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length,
   };
 }
 

@@ -53,6 +53,7 @@ export interface ConfigFile {
   readonly defaultNamespace?: string;
   readonly clusterDomain?: string;
   readonly externalHosts: ReadonlyArray<string>;
+  readonly completeInput?: boolean;
 }
 
 /** The file system as the config lookup needs it. */
@@ -88,6 +89,7 @@ const KEYS: Record<string, string> = {
   defaultNamespace: 'a namespace',
   clusterDomain: 'a DNS domain',
   externalHosts: 'a list of host names',
+  completeInput: 'true or false',
 };
 
 /**
@@ -164,10 +166,13 @@ export function readConfigFile(file: string, io: ConfigIo, rules: ReadonlyArray<
       };
     });
   })();
-  const assumeInjection = value.assumeInjection;
-  if (assumeInjection !== undefined && assumeInjection !== null && typeof assumeInjection !== 'boolean') {
-    throw bad('assumeInjection');
-  }
+  const bool = (key: string): boolean | undefined => {
+    const v = value[key];
+    if (v !== undefined && v !== null && typeof v !== 'boolean') {
+      throw bad(key);
+    }
+    return typeof v === 'boolean' ? v : undefined;
+  };
   const meshConfig = str('meshConfig');
   return {
     file,
@@ -177,7 +182,8 @@ export function readConfigFile(file: string, io: ConfigIo, rules: ReadonlyArray<
     enable: codes('enable'),
     suppress,
     meshConfig: meshConfig === undefined ? undefined : path.resolve(path.dirname(file), meshConfig),
-    assumeInjection: typeof assumeInjection === 'boolean' ? assumeInjection : undefined,
+    assumeInjection: bool('assumeInjection'),
+    completeInput: bool('completeInput'),
     defaultNamespace: str('defaultNamespace'),
     clusterDomain: str('clusterDomain'),
     externalHosts: list('externalHosts'),

@@ -6,10 +6,7 @@
  * of its own (with file and line) while everything else is still analysed, and symbolic links that dangle or loop are
  * skipped with a note.
  */
-import { existsSync } from 'fs';
 import * as path from 'path';
-import { join } from 'path';
-import { Worker } from 'worker_threads';
 import * as jsyaml from 'js-yaml';
 import { CORE_SCHEMA, load, Schema, Type, YAMLException } from 'js-yaml';
 import { RuleDescription, Severity } from './finding';
@@ -94,8 +91,6 @@ export const INPUT_RULES: ReadonlyArray<RuleDescription> = [
 
 /** What `loadSources` reads from: files, folders and stdin (the `CliIo` of the command line). */
 export interface SourceIo {
-  /** How many threads may parse a large YAML stream. */
-  readonly threads: number;
   readStdin(): string;
   readFile(file: string): string;
   /** What a path is, following symbolic links. */
@@ -152,7 +147,7 @@ export async function loadSources(inputs: ReadonlyArray<string>, io: SourceIo, p
     if (text === undefined) {
       continue;
     }
-    const parsed = await parseManifestsInParallel(file, text, io.threads, progress === undefined ? undefined
+    const parsed = parseWithProgress(file, text, progress === undefined ? undefined
       : (done, objects) => progress({ bytes: bytes + done, totalBytes, objects: sources.length + objects }));
     bytes += text.length;
     sources.push(...parsed.sources);
@@ -282,75 +277,20 @@ export function parseManifests(file: string, text: string): ParsedFile {
   return parseDocuments(file, splitDocuments(text));
 }
 
-/** Below this size a stream is parsed on the calling thread: starting a worker costs more than it saves. */
-export const PARALLEL_MIN_CHARS = 2 * 1024 * 1024;
-/** The compiled worker; absent when running from TypeScript sources (tests), which then parse on one thread. */
-const WORKER_SCRIPT = join(__dirname, 'parse-worker.js');
-
-/** What a worker posts back: its share of the file, without the document texts (the caller has them). */
-export type WorkerResult = { readonly parsed: ParsedFile } | { readonly error: string };
+/** From this size on, the progress of a stream is reported while it is parsed. */
+const PROGRESS_MIN_CHARS = 8 * 1024 * 1024;
 
 /**
- * `parseManifests()`, with a large YAML stream parsed on up to `threads` threads (this one and workers), each taking a
- * contiguous share of the documents. The result is the same as on one thread, in the same order.
+ * `parseManifests()`, with progress reported while a large stream is parsed. One thread: parsing on worker threads was
+ * measured slower here, since handing the objects back to this thread (structured clone, or JSON) costs about what the
+ * second thread saves (docs/rules.md, "Speed").
  */
-export async function parseManifestsInParallel(file: string, text: string, threads: number,
-  progress?: (bytes: number, objects: number) => void): Promise<ParsedFile> {
+function parseWithProgress(file: string, text: string, progress?: (bytes: number, objects: number) => void): ParsedFile {
   const trimmed = text.trimStart();
-  const json = file.toLowerCase().endsWith('.json') || trimmed.startsWith('{') || trimmed.startsWith('[');
-  if (json || text.length < PARALLEL_MIN_CHARS) {
+  if (progress === undefined || text.length < PROGRESS_MIN_CHARS || trimmed.startsWith('{') || trimmed.startsWith('[')) {
     return parseManifests(file, text);
   }
-  const documents = splitDocuments(text);
-  if (threads < 2 || !existsSync(WORKER_SCRIPT)) {
-    return parseDocuments(file, documents, progress);
-  }
-  const shares = share(documents, Math.min(threads, Math.ceil(text.length / PARALLEL_MIN_CHARS)));
-  const workers = shares.slice(1).map(docs => new Promise<WorkerResult>((resolve, reject) => {
-    const worker = new Worker(WORKER_SCRIPT, { workerData: { file, documents: docs } });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  }));
-  try {
-    // this thread's share is a fraction of the stream: scale its progress to the whole
-    const scale = text.length / shares[0].reduce((n, d) => n + d.text.length, 0);
-    const own = parseDocuments(file, shares[0], progress && ((bytes, objects) => progress(bytes * scale, objects * scale)));
-    const parts: ParsedFile[] = [own];
-    for (const [i, result] of (await Promise.all(workers)).entries()) {
-      if ('error' in result) {
-        throw new Error(result.error);
-      }
-      parts.push(withTexts(result.parsed, shares[i + 1]));
-    }
-    return { sources: parts.flatMap(p => p.sources), findings: parts.flatMap(p => p.findings), notes: parts.flatMap(p => p.notes) };
-  } finally {
-    await Promise.allSettled(workers);
-  }
-}
-
-/** A worker's share without the document texts, which the caller already holds (they are not copied back). */
-export function withoutTexts(parsed: ParsedFile): ParsedFile {
-  return { ...parsed, sources: parsed.sources.map(s => ({ ...s, origin: s.origin && { ...s.origin, text: '' } })) };
-}
-
-function withTexts(parsed: ParsedFile, documents: ReadonlyArray<DocumentText>): ParsedFile {
-  const byNumber = new Map(documents.map(d => [d.document, d.text]));
-  return { ...parsed, sources: parsed.sources.map(s => ({ ...s, origin: s.origin && { ...s.origin, text: byNumber.get(s.document) ?? '' } })) };
-}
-
-/** Contiguous shares of about the same amount of text. */
-function share(documents: DocumentText[], count: number): DocumentText[][] {
-  const total = documents.reduce((n, d) => n + d.text.length, 0);
-  const shares: DocumentText[][] = [[]];
-  let size = 0;
-  for (const doc of documents) {
-    if (size >= (total / count) * shares.length && shares.length < count) {
-      shares.push([]);
-    }
-    shares[shares.length - 1].push(doc);
-    size += doc.text.length;
-  }
-  return shares;
+  return parseDocuments(file, splitDocuments(text), progress);
 }
 
 function parseJson(file: string, text: string): ParsedFile {
@@ -365,11 +305,17 @@ function parseJson(file: string, text: string): ParsedFile {
       value = load(text, { schema: SCHEMA, filename: file });
     } catch (yamlError) {
       const mark = yamlError instanceof YAMLException ? yamlError.mark : undefined;
+      if (!/"(apiVersion|kind)"\s*:/.test(text)) {
+        return { sources: [], findings: [], notes: [{ file, ...(mark ? { line: mark.line + 1 } : {}), message: `not valid JSON (${message}) and names no apiVersion or kind: not a manifest, skipped` }] };
+      }
       return {
         sources: [],
         notes: [],
         findings: [{
-          code: UNPARSEABLE, severity: Severity.ERROR, file, ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
+          code: UNPARSEABLE,
+          severity: Severity.ERROR,
+          file,
+          ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
           message: `not valid JSON: ${message}`,
         }],
       };
@@ -420,7 +366,8 @@ export function splitDocuments(text: string): DocumentText[] {
 }
 
 /** Parses the documents of a stream, each on its own: a bad document is a finding, and the others are still read. */
-export function parseDocuments(file: string, documents: ReadonlyArray<DocumentText>, progress?: (bytes: number, objects: number) => void): ParsedFile {
+export function parseDocuments(file: string, documents: ReadonlyArray<DocumentText>,
+  progress?: (bytes: number, objects: number) => void): ParsedFile {
   const found = { sources: [] as SourceObject[], findings: [] as InputFinding[], notes: [] as InputNote[] };
   let bytes = 0;
   let reported = 0;
@@ -435,13 +382,40 @@ export function parseDocuments(file: string, documents: ReadonlyArray<DocumentTe
       }
       const at = e.mark ? { line: startLine + e.mark.line, column: e.mark.column + 1 } : {};
       if (e.reason === 'duplicated mapping key') {
-        found.findings.push({ code: DUPLICATE_KEY, severity: Severity.WARNING, file, ...at,
-          message: `document ${document} repeats a key of a mapping; the analysis reads the last value; remove the duplicate` });
+        found.findings.push({
+          code: DUPLICATE_KEY,
+          severity: Severity.WARNING,
+          file,
+          ...at,
+          message: `document ${document} repeats a key of a mapping; the analysis reads the last value; remove the duplicate`,
+        });
         value = load(text, { schema: SCHEMA, filename: file, json: true });
+      } else if (/\{\{.*\}\}/.test(text)) {
+        found.notes.push({
+          file,
+          document,
+          line: at.line,
+          message: `document ${document} is an unrendered Helm or Go template (not valid YAML: `
+          + `${e.reason ?? firstLine(e.message)}), skipped; lint the output of 'helm template'`,
+        });
+        continue;
+      } else if (!/\b(apiVersion|kind)\s*["']?\s*:/.test(text)) {
+        found.notes.push({
+          file,
+          document,
+          line: at.line,
+          message: `document ${document} is not valid YAML (${e.reason ?? firstLine(e.message)}) `
+          + 'and names no apiVersion or kind: not a manifest, skipped',
+        });
+        continue;
       } else {
-        const template = /\{\{.*\}\}/.test(text) ? ' (it looks like an unrendered Helm or Go template: lint the output of \'helm template\')' : '';
-        found.findings.push({ code: UNPARSEABLE, severity: Severity.ERROR, file, ...at,
-          message: `document ${document} is not valid YAML: ${e.reason ?? firstLine(e.message)}${template}` });
+        found.findings.push({
+          code: UNPARSEABLE,
+          severity: Severity.ERROR,
+          file,
+          ...at,
+          message: `document ${document} is not valid YAML: ${e.reason ?? firstLine(e.message)}`,
+        });
         continue;
       }
     }
@@ -496,13 +470,17 @@ function notAnObject(value: unknown): string | undefined {
 
 /** The 0-based line of a document's text where its content starts (after the marker, comments and blank lines). */
 function firstContentLine(text: string): number {
-  let line = 0;
-  for (const l of text.split('\n', 200)) {
-    const t = l.trim();
+  let start = 0;
+  for (let line = 0; line < 200 && start < text.length; line++) {
+    const end = text.indexOf('\n', start);
+    const t = text.slice(start, end < 0 ? text.length : end).trim();
     if (t !== '' && !t.startsWith('#') && !/^---(\s|$)/.test(t) && !t.startsWith('%')) {
       return line;
     }
-    line++;
+    if (end < 0) {
+      break;
+    }
+    start = end + 1;
   }
   return 0;
 }

@@ -88,7 +88,6 @@ function memoryIo(files: Record<string, Entry>, stdin = '', cwd = '/work/repo'):
     },
     stdout: (text: string) => { io.out += text; },
     stderr: (text: string) => { io.err += text; },
-    threads: 1,
   };
   return io;
 }
@@ -101,8 +100,8 @@ describe('cdk8s-stateful-mesh lint', () => {
       // SM101 is about the missing spec.ports: the deepest field that exists is spec (line 10)
       expect.stringMatching(/^error SM101 m\.yaml:10:1 Service db\/pg-headless: headless Service selects pods/),
       // SM102 is about spec.ports[0], the item on line 20
-      expect.stringMatching(/^warning SM102 m\.yaml:20:5 Service web\/api: port 8080 has no Istio protocol/),
-      '2 findings (1 error, 1 warning, 0 info) in 3 objects from 1 file',
+      expect.stringMatching(/^info SM102 m\.yaml:20:5 Service web\/api: port 8080 has no Istio protocol/),
+      '2 findings (1 error, 0 warnings, 1 info) in 3 objects from 1 file',
       '',
     ]);
     expect(io.err).toBe('');
@@ -115,13 +114,13 @@ describe('cdk8s-stateful-mesh lint', () => {
     const coloured = { ...memoryIo({ 'w.yaml': UNNAMED_PORT }), colour: true };
     let out = '';
     await main(['lint', 'w.yaml'], { ...coloured, stdout: (t: string) => { out += t; } });
-    expect(out).toMatch(/^\u001b\[33mwarning\u001b\[0m SM102 w\.yaml:6:5 /);
+    expect(out).toMatch(/^\u001b\[36minfo\u001b\[0m SM102 w\.yaml:6:5 /);
   });
 
   test('--fail-on decides the exit code', async () => {
     const files = { 'w.yaml': UNNAMED_PORT };
     expect(await main(['lint', 'w.yaml'], memoryIo(files))).toBe(0);
-    expect(await main(['lint', 'w.yaml', '--fail-on', 'warning'], memoryIo(files))).toBe(1);
+    expect(await main(['lint', 'w.yaml', '--fail-on', 'warning'], memoryIo(files))).toBe(0); // SM102 is info, as istioctl's IST0118
     expect(await main(['lint', 'w.yaml', '--fail-on=info'], memoryIo(files))).toBe(1);
     expect(await main(['lint', '--fail-on', 'none', 'w.yaml'], memoryIo({ 'e.yaml': BAD_SERVICE, ...files }))).toBe(0);
   });
@@ -135,7 +134,7 @@ describe('cdk8s-stateful-mesh lint', () => {
     }, BAD_SERVICE);
     expect(await main(['lint', 'k8s', '-', '--format', 'json'], io)).toBe(1);
     const report = JSON.parse(io.out);
-    expect(report.summary).toEqual({ objects: 3, files: 3, errors: 1, warnings: 1, info: 0, suppressed: 0, notes: 0 });
+    expect(report.summary).toEqual({ objects: 3, files: 3, errors: 1, warnings: 0, info: 1, suppressed: 0, notes: 0 });
     expect(report.findings.map((f: any) => [f.code, f.file, f.document, f.line, f.column])).toEqual([
       ['SM102', path.join('k8s', 'b.yml'), 1, 6, 5],
       ['SM101', '<stdin>', 1, 6, 1],
@@ -189,6 +188,19 @@ describe('cdk8s-stateful-mesh lint', () => {
     ]);
     // and the schema does refuse what is not SARIF
     expect({ version: '2.1.0', runs: [{ tool: { driver: { rules: [] } }, results: [{ level: 'fatal' }] }] }).not.toBeValidSarifLog();
+  });
+
+  test('every SARIF helpUri points at a heading of docs/rules.md', async () => {
+    const docs = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'rules.md'), 'utf8');
+    // GitHub's anchors: the heading text, lower case, without punctuation, spaces as dashes
+    const anchors = new Set([...docs.matchAll(/^#{1,6} (.+)$/gm)].map(m => m[1].trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')));
+    const io = memoryIo({ 'm.yaml': GOOD });
+    await main(['lint', 'm.yaml', '--format', 'sarif'], io);
+    const uris: string[] = JSON.parse(io.out).runs[0].tool.driver.rules.map((r: any) => r.helpUri);
+    expect(uris.length).toBeGreaterThan(30);
+    for (const uri of uris) {
+      expect([uri, anchors.has(uri.split('#')[1])]).toEqual([uri, true]);
+    }
   });
 
   test('shows suppressed findings with their reason, apart from the count, in every format', async () => {
@@ -247,7 +259,7 @@ describe('cdk8s-stateful-mesh lint', () => {
         'repo/empty.json: empty, skipped',
         'repo/notes.yaml: document 1 is not a Kubernetes object (apiVersion and kind are missing), skipped',
       ]);
-      expect(report.summary).toMatchObject({ objects: 4, files: 5, errors: 2, warnings: 2 });
+      expect(report.summary).toMatchObject({ objects: 4, files: 5, errors: 2, warnings: 1, info: 1 });
     });
 
     test('the text output lists the notes; --disable and --suppress reach the input findings too', async () => {
@@ -324,7 +336,7 @@ describe('cdk8s-stateful-mesh lint', () => {
     expect(await main(['--list-rules'], list)).toBe(0);
     const lines = list.out.trim().split('\n');
     expect(lines.length).toBe(MeshAnalyzer.rules().length + 2); // and the input's own: SM002, SM003
-    expect(lines).toContainEqual(expect.stringMatching(/^SM102  warning  IST0118  port without Istio protocol$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^SM102  info     IST0118  port without Istio protocol$/));
     const json = memoryIo({});
     expect(await main(['lint', '--list-rules', '--format', 'json'], json)).toBe(0);
     expect(JSON.parse(json.out)).toContainEqual(expect.objectContaining({ code: 'SM101', helpUri: expect.stringMatching(/docs\/rules\.md#sm101$/) }));
@@ -348,7 +360,7 @@ describe('cdk8s-stateful-mesh lint', () => {
       expect(await main(['lint', 'm.yaml', '--disable', 'IST0118,SM999'], byIst)).toBe(2);
       expect(byIst.err).toMatch(/^cdk8s-stateful-mesh: --disable: unknown rule code 'SM999'/);
       const back = memoryIo({ 'm.yaml': TWO });
-      expect(await main(['lint', 'm.yaml', '--disable', 'ist0118', '--enable', 'SM102', '--fail-on', 'warning'], back)).toBe(1);
+      expect(await main(['lint', 'm.yaml', '--disable', 'ist0118', '--enable', 'SM102', '--fail-on', 'info'], back)).toBe(1);
     });
 
     test('--suppress hides findings of a rule for all objects or those matching a pattern, with the flag as reason', async () => {
@@ -388,11 +400,11 @@ spec:
     });
 
     test('reads .cdk8s-stateful-mesh.yaml from the working directory or a folder above it; --config and --no-config', async () => {
-      const config = 'failOn: warning\ndisable: [SM202]\nsuppress:\n  - { code: SM102, match: Service/old/legacy, reason: legacy clients sniff }\n';
+      const config = 'failOn: info\ndisable: [SM202]\nsuppress:\n  - { code: SM102, match: Service/old/legacy, reason: legacy clients sniff }\n';
       const files = { '/work/repo/k8s/m.yaml': TWO, '/work/.cdk8s-stateful-mesh.yaml': config, '/elsewhere/c.yaml': 'failOn: none\n' };
       const nearest = memoryIo(files, '', '/work/repo/k8s');
       await main(['lint', '/work/repo/k8s/m.yaml'], nearest);
-      expect(nearest.out).toMatch(/^warning SM102 .* Service web\/api: .*\nsuppressed SM102 .* Service old\/legacy \(reason: legacy clients sniff\)\n/);
+      expect(nearest.out).toMatch(/^info SM102 .* Service web\/api: .*\nsuppressed SM102 .* Service old\/legacy \(reason: legacy clients sniff\)\n/);
       expect(await main(['lint', '/work/repo/k8s/m.yaml'], memoryIo(files, '', '/work/repo/k8s'))).toBe(1);
       expect(await main(['lint', '/work/repo/k8s/m.yaml', '--no-config'], memoryIo(files, '', '/work/repo/k8s'))).toBe(0);
       expect(await main(['lint', '/work/repo/k8s/m.yaml', '--config', '/elsewhere/c.yaml', '--fail-on', 'info'], memoryIo(files, '', '/'))).toBe(1);
@@ -420,7 +432,7 @@ spec:
     expect(fs.readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     const bad = spawnSync(process.execPath, [CLI, 'lint', '-'], { input: BAD_SERVICE, encoding: 'utf8' });
     expect([bad.status, bad.stdout.split('\n')[0]]).toEqual([1, expect.stringMatching(/^error SM101 <stdin>:6:1 /)]);
-    const garbage = spawnSync(process.execPath, [CLI, 'lint', '-'], { input: 'a: [1\n', encoding: 'utf8' });
+    const garbage = spawnSync(process.execPath, [CLI, 'lint', '-'], { input: 'kind: [1\n', encoding: 'utf8' });
     expect([garbage.status, garbage.stdout.split('\n')[0], garbage.stderr]).toEqual([2, expect.stringMatching(/^error SM002 <stdin>:2:1 document 1 is not valid YAML: /),
       'cdk8s-stateful-mesh: no manifests found in -\n']);
     const version = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' });

@@ -1,7 +1,5 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { parseDocument, LineCounter, isMap, isSeq, isScalar, Node as YamlNode } from 'yaml';
-import { parseManifests, splitDocuments } from '../../src/analysis/load';
+import { loadSources, parseManifests, splitDocuments } from '../../src/analysis/load';
 import { PositionFinder } from '../../src/analysis/positions';
 
 describe('reading manifests', () => {
@@ -21,13 +19,22 @@ describe('reading manifests', () => {
   test('a syntax error is a finding with the line and column in the file; the other documents are still read', () => {
     const found = parseManifests('m.yaml', 'apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: [B\n---\napiVersion: v1\nkind: C\n');
     expect(found.sources.map(s => s.object.kind)).toEqual(['A', 'C']);
-    expect(found.findings).toEqual([expect.objectContaining({ code: 'SM002', severity: 'error', file: 'm.yaml', line: 6, column: 1,
-      message: expect.stringMatching(/^document 2 is not valid YAML: /) })]);
+    expect(found.findings).toEqual([expect.objectContaining({
+      code: 'SM002',
+      severity: 'error',
+      file: 'm.yaml',
+      line: 6,
+      column: 1,
+      message: expect.stringMatching(/^document 2 is not valid YAML: /),
+    })]);
   });
 
-  test('an unrendered template is named as such', () => {
-    const found = parseManifests('t.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n  labels: {{- include "x" . | nindent 4 }}\n');
-    expect(found.findings[0].message).toMatch(/looks like an unrendered Helm or Go template/);
+  test('an unrendered template, and broken text that names no apiVersion or kind, are notes, not findings', () => {
+    const template = parseManifests('t.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n  labels: {{- include "x" . | nindent 4 }}\n');
+    expect([template.findings, template.notes.map(n => n.message)]).toEqual([[], [expect.stringMatching(/^document 1 is an unrendered Helm or Go template \(not valid YAML: .*\), skipped; lint the output of 'helm template'$/)]]);
+    const data = parseManifests('ratings.json', '{"rating": 5}\n{"rating": 4}\n');
+    expect([data.findings, data.notes.map(n => n.message)]).toEqual([[], [expect.stringMatching(/^not valid JSON \(.*\) and names no apiVersion or kind: not a manifest, skipped$/)]]);
+    expect(parseManifests('n.yaml', 'a: [1\n').notes[0].message).toMatch(/names no apiVersion or kind: not a manifest, skipped$/);
   });
 
   test('a duplicate key is a warning at the repeated key, and the document is read with the last value', () => {
@@ -146,18 +153,16 @@ spec:
   });
 });
 
-// The parallel path needs the compiled worker (lib/analysis/parse-worker.js); `npx projen build` compiles before testing.
-const COMPILED = path.join(__dirname, '..', '..', 'lib', 'analysis', 'load.js');
-(fs.existsSync(COMPILED) ? test : test.skip)('on several threads, a large stream gives the same objects, findings and notes as on one thread', async () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const compiled = require(COMPILED) as typeof import('../../src/analysis/load');
-  const docs = Array.from({ length: 12000 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c${i} }\ndata: { k: ${'v'.repeat(200)} }\n`);
-  docs[7000] = 'kind: [x\n';
-  docs[9000] = 'a: 1\n';
-  const text = `# preamble\n---\n${docs.join('---\n')}`;
-  expect(text.length).toBeGreaterThan(compiled.PARALLEL_MIN_CHARS);
-  const single = compiled.parseManifests('m.yaml', text);
-  const parallel = await compiled.parseManifestsInParallel('m.yaml', text, 3);
-  expect(parallel.sources.length).toBe(11998);
-  expect(parallel).toEqual(single);
+test('a large stream reports its progress while it is read, and the same objects as without', async () => {
+  const docs = Array.from({ length: 40000 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c${i} }\ndata: { k: ${'v'.repeat(200)} }\n`);
+  const text = docs.join('---\n');
+  expect(text.length).toBeGreaterThan(8 * 1024 * 1024);
+  const io = { readStdin: () => text, readFile: () => '', readDir: () => [], stat: () => ({ kind: 'missing' as const }) };
+  const seen: Array<{ bytes: number; objects: number }> = [];
+  const loaded = await loadSources(['-'], io, p => seen.push(p));
+  expect(loaded.sources).toHaveLength(40000);
+  expect(seen.length).toBeGreaterThan(5);
+  expect(seen.map(p => p.bytes)).toEqual([...seen.map(p => p.bytes)].sort((a, b) => a - b));
+  expect(seen[seen.length - 1]).toEqual({ bytes: text.length, totalBytes: text.length, objects: 40000 });
+  expect(loaded.sources).toEqual(parseManifests('<stdin>', text).sources);
 });
