@@ -25,6 +25,10 @@ const project = new cdk.JsiiProject({
     // (security.istio.io/v1); they are ESM-only, so they run in a worker (tests) or an .mjs script (examples).
     'kubernetes-models@^5.1.0',
     '@kubernetes-models/istio@^3.0.1',
+    // Gateway API schemas, for the waypoints (gateway.networking.k8s.io/v1 Gateway)
+    '@kubernetes-models/gateway-api@^2.0.0',
+    // SVG output of the graph command (Graphviz as WebAssembly); users install it beside the library when they want SVG
+    '@hpcc-js/wasm-graphviz@^1.29.0',
     'synckit@^0.11',
     'fast-check@^4',
     // tests, scripts and benches read and write YAML with it; the analyzer itself parses with js-yaml (below)
@@ -48,15 +52,19 @@ const project = new cdk.JsiiProject({
     },
   },
 
-  gitignore: ['/cdk8s.out/', '/.pacmak/'],
+  // jsii-pacmak writes a default .npmignore when there is none; npm ignores a root .npmignore once `files` is set
+  gitignore: ['/cdk8s.out/', '/.pacmak/', '.jsii.tabl.json', '/.npmignore'],
+  // the tarball is an allow-list (package.json `files`, below), not a deny-list
+  npmignoreEnabled: false,
 });
 
 // A fresh lock can miss the platform bindings of unrs-resolver (used by the eslint import resolver);
 // pinning the version keeps `npm ci` reproducible.
 project.package.addPackageResolutions('unrs-resolver@1.12.2');
-for (const pattern of ['/cdk8s.out/', '/.pacmak/', '/examples/', '/scripts/', '/bench/', '/docs/', '/.ci/', '/cdk8s.yaml']) {
-  project.addPackageIgnore(pattern);
-}
+// What the npm tarball holds: the compiled library, the jsii assembly and its translated examples (the rosetta tablet),
+// and the documentation the README links to. npm adds package.json, README.md, LICENSE and the bundled dependencies.
+// `npx projen test:consumer` checks the packed file list.
+project.package.addField('files', ['lib/**/*.js', 'lib/**/*.d.ts', '.jsii', '.jsii.tabl.json', 'README.md', 'LICENSE', 'API.md', 'docs/**/*.md']);
 
 // Examples, scripts and benchmarks are TypeScript too: type-check and lint them with the tests.
 project.tsconfigDev.addInclude('../src/**/*.ts');
@@ -140,6 +148,32 @@ const pacmakCheck = project.addTask('pacmak:check', {
   exec: 'jsii-pacmak --code-only --targets python,java,go,dotnet --outdir .pacmak --force',
 });
 project.postCompileTask.spawn(pacmakCheck);
+// ... and that every language's README shows the examples in that language (the rosetta tablet, below, is used)
+pacmakCheck.exec('ts-node --project test/tsconfig.json scripts/check-translations.ts', { name: 'translations' });
+
+// Every TypeScript example of the README is compiled against the assembly (--strict: a snippet that does not compile
+// fails the build) and translated into Python, Java, Go and C#. The tablet (.jsii.tabl.json) is what pacmak writes into
+// each language's README and docstrings, and it ships in the tarball. Snippets that are not whole programs get the
+// imports and the `chart` of rosetta/default.ts-fixture.
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile the README\'s TypeScript examples against the assembly and translate them for every jsii language (.jsii.tabl.json)',
+  exec: 'jsii-rosetta extract --strict',
+});
+project.postCompileTask.prependSpawn(rosetta);
+
+// API.md holds the library's own API with a table of contents; the generated Istio classes go to docs/api/istio.md.
+project.tasks.tryFind('docgen')?.reset('ts-node --project test/tsconfig.json scripts/api-docs.ts');
+project.annotateGenerated('/docs/api/istio.md');
+
+// The README's "Use it in your app", done as a user would: the packed tarball installed with the README's install
+// line into a scratch app outside the repository, the README's tsconfig, app and cdk8s.yaml, then `cdk8s synth`.
+// It needs the npm registry (the jest suite touches no network), so CI runs it as its own step.
+const consumer = project.addTask('test:consumer', {
+  description: 'Install the packed tarball into a scratch app as the README says and synthesise the README\'s example (needs the npm registry)',
+  exec: 'ts-node --project test/tsconfig.json scripts/consumer-test.ts',
+});
+consumer.prependSpawn(rosetta);
+consumer.prependSpawn(project.compileTask);
 
 // `cdk8s-stateful-mesh lint`: the mesh analyzer for any manifests (Helm, kustomize, hand-written YAML).
 project.addBins({ 'cdk8s-stateful-mesh': 'lib/analysis/cli.js' });

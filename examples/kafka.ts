@@ -51,7 +51,7 @@ export class KafkaChart extends Chart {
           memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
         },
         envVariables: {
-          KAFKA_BOOTSTRAP_SERVERS: kplus.EnvValue.fromValue(`${this.kafka.clientServices[0].fqdn}:9092`),
+          KAFKA_BOOTSTRAP_SERVERS: kplus.EnvValue.fromValue(`${this.kafka.clientService.fqdn}:9092`),
           KAFKA_SECURITY_PROTOCOL: kplus.EnvValue.fromValue('SASL_PLAINTEXT'),
           KAFKA_SASL_MECHANISM: kplus.EnvValue.fromValue('SCRAM-SHA-512'),
           KAFKA_SASL_USERNAME: kplus.EnvValue.fromValue('order-events'),

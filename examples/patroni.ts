@@ -6,8 +6,12 @@
  * lock in the Kubernetes API and writes the leader Service's endpoints; `pg-repl` selects the replicas. Only the
  * `orders` application (its own service account, namespace `shop`) may connect to PostgreSQL.
  *
- * The image is yours: Patroni publishes none (build it from Patroni's kubernetes/Dockerfile, pinned by version).
+ * The image is yours: Patroni publishes none. Patroni's kubernetes/Dockerfile (patroni/patroni v4.0.6) is a fair start
+ * once pinned: it builds `FROM postgres:16` with Patroni from git master, so change them to `FROM postgres:17.5` and
+ * `pip3 install ... 'patroni[kubernetes]==4.0.6'` for an image that is what its tag `4.0.6-pg17` says. Its entrypoint
+ * is not used: the preset runs `patroni /etc/patroni/patroni.yml` on a ConfigMap it writes.
  * The passwords live in a Secret `pg-credentials` (keys `superuser-password`, `replication-password`) that you create.
+ * Patroni keeps its proxy until it has exited (a native sidecar), to release its leader key on the way out.
  *
  *   cdk8s synth --app 'ts-node --project test/tsconfig.json examples/patroni.ts'
  */
@@ -17,7 +21,7 @@ import { Construct } from 'constructs';
 import { MeshAwareDatabase, MeshClient, MeshMode, PostgresPatroniEngine } from '../src';
 import { injectedNamespace } from './support';
 
-const PATRONI_IMAGE = 'registry.example.com/patroni:4.0.6-pg17'; // built from patroni/patroni kubernetes/Dockerfile
+const PATRONI_IMAGE = 'registry.example.com/patroni:4.0.6-pg17'; // PostgreSQL 17.5 + Patroni 4.0.6, pinned (see above)
 const ORDERS_IMAGE = 'registry.example.com/orders:2.3.1'; // illustrative client application
 
 export class PatroniChart extends Chart {
@@ -53,8 +57,8 @@ export class PatroniChart extends Chart {
         securityContext: { user: 10001, group: 10001 },
         envVariables: {
           // writes go to the leader Service, reads may go to the replicas
-          DATABASE_HOST: kplus.EnvValue.fromValue(this.postgres.clientServices[0].fqdn),
-          DATABASE_READ_HOST: kplus.EnvValue.fromValue(this.postgres.clientServices[1].fqdn),
+          DATABASE_HOST: kplus.EnvValue.fromValue(this.postgres.clientService.fqdn),
+          DATABASE_READ_HOST: kplus.EnvValue.fromValue(this.postgres.replicaService!.fqdn),
           DATABASE_PORT: kplus.EnvValue.fromValue('5432'),
         },
         resources: {

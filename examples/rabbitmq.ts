@@ -55,7 +55,7 @@ export class RabbitMqChart extends Chart {
         },
         envVariables: {
           // the load-balanced client Service, not a pod: any node serves any queue
-          AMQP_HOST: kplus.EnvValue.fromValue(this.rabbitmq.clientServices[0].fqdn),
+          AMQP_HOST: kplus.EnvValue.fromValue(this.rabbitmq.clientService.fqdn),
           AMQP_PORT: kplus.EnvValue.fromValue(String(AMQP_PORT)),
           AMQP_USERNAME: kplus.EnvValue.fromSecretValue({ secret: amqp, key: 'username' }),
           AMQP_PASSWORD: kplus.EnvValue.fromSecretValue({ secret: amqp, key: 'password' }),

@@ -67,7 +67,7 @@ export class RedisOutsideMeshChart extends Chart {
           memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
         },
         envVariables: {
-          REDIS_SENTINELS: kplus.EnvValue.fromValue(`${this.redis.clientServices[0].fqdn}:26379`),
+          REDIS_SENTINELS: kplus.EnvValue.fromValue(`${this.redis.clientService.fqdn}:26379`),
           REDIS_MASTER_SET: kplus.EnvValue.fromValue('mymaster'),
           // the same password, from a Secret the user creates in the client's namespace
           REDIS_PASSWORD: kplus.EnvValue.fromSecretValue({

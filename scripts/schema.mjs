@@ -12,6 +12,9 @@ function modulePath(apiVersion) {
   if (group.endsWith('.istio.io')) {
     return `@kubernetes-models/istio/${apiVersion}`;
   }
+  if (group === 'gateway.networking.k8s.io') {
+    return `@kubernetes-models/gateway-api/${apiVersion}`;
+  }
   return `kubernetes-models/${apiVersion}`;
 }
 

@@ -5,6 +5,7 @@ import { IMeshService } from './mesh-service';
 import { resolveName, resolveNamespace } from './private/identity';
 import { istioDuration } from './private/istio';
 import { recordExternalHost, recordMeshConstruct } from './private/mesh-facts';
+import { checkNotSynthesised, watchSynthesis } from './private/synthesis';
 import { fail, portNumberProblem } from './private/validation';
 
 /**
@@ -295,6 +296,7 @@ export class DestinationRule extends Construct {
   public constructor(scope: Construct, id: string, props: DestinationRuleProps) {
     super(scope, id);
     recordMeshConstruct(this);
+    watchSynthesis(this);
     this.service = props.service;
     this.name = resolveName(this, 'DestinationRule name', props.name ?? props.service.name, id);
     this.namespace = resolveNamespace(this, this, props.namespace ?? props.service.namespace);
@@ -353,6 +355,7 @@ export class DestinationRule extends Construct {
 
   /** Sets the TLS of one Service port (e.g. `DISABLE` for a port whose server-side mode is `DISABLE`). */
   public addPortTls(port: number, tls: ClientTls): void {
+    checkNotSynthesised(this, `port ${port} ${tls.mode}`, 'addPortTls()');
     const problem = portNumberProblem(port);
     if (problem) {
       fail(this, `port-level TLS port ${port} ${problem}`);

@@ -3,7 +3,7 @@ import { MeshPort, MeshPortOptions } from './mesh-port';
 import { resolveClusterDomain, resolveName, resolveNamespace } from './private/identity';
 import { PodIdentity } from './private/pod-identity';
 import { resolveMeshPort } from './private/ports';
-import { fail } from './private/validation';
+import { fail, replicasError } from './private/validation';
 
 /**
  * The stable network identity of a StatefulSet's pods behind a headless Service.
@@ -149,8 +149,9 @@ export class ImportedHeadlessStatefulService extends HeadlessStatefulServiceBase
     this.clusterDomain = resolveClusterDomain(this, attrs.clusterDomain);
     this.headlessServiceName = resolveName(this, 'headless Service name', attrs.headlessServiceName ?? `${this.name}-headless`, id);
     this.replicas = attrs.replicas;
-    if (!Number.isInteger(this.replicas) || this.replicas < 1) {
-      fail(this, `replicas ${this.replicas} is not a whole number of pods of at least 1`);
+    const replicasProblem = replicasError(this.replicas);
+    if (replicasProblem) {
+      fail(this, replicasProblem);
     }
     this._identity = new PodIdentity(this, this.name, this.headlessServiceName, this.namespace, this.clusterDomain, () => this.replicas);
     this.headlessServiceFqdn = this._identity.headlessServiceFqdn;
@@ -166,7 +167,8 @@ export class ImportedHeadlessStatefulService extends HeadlessStatefulServiceBase
   /** @internal */
   protected _checkConnectPort(port: number): void {
     if (this._ports.length > 0 && !this._ports.some(p => p.port === port)) {
-      fail(this, `port ${port} is not one of the declared ports of '${this.name}' (${this._ports.map(p => p.port).join(', ')})`);
+      fail(this, `port ${port} is not one of the declared ports of '${this.name}' (${this._ports.map(p => p.port).join(', ')}); `
+        + 'use one of them, or add the port to the attributes\' ports');
     }
   }
 }

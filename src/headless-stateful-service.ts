@@ -15,9 +15,11 @@ import { checkStatefulSetName, NAME_LABEL, resolveClusterDomain, resolveName, re
 import { ISTIO_PROXY_UID } from './private/istio-constants';
 import { ClaimingStatefulSet, VolumeClaim } from './private/kplus-internals';
 import { recordMeshConstruct } from './private/mesh-facts';
+import { claimObjectName } from './private/object-names';
 import { POD_NAME_VAR, PodIdentity } from './private/pod-identity';
 import { resolveMeshPort } from './private/ports';
-import { fail, rfc1123LabelProblem } from './private/validation';
+import { checkNotSynthesised, watchSynthesis } from './private/synthesis';
+import { fail, replicasError, rfc1123LabelProblem, unpinnedImageError } from './private/validation';
 
 
 /**
@@ -77,9 +79,30 @@ export interface VolumeClaimOptions {
 }
 
 /**
+ * Which pods a client Service reaches, so that a database can name its Services (`MeshAwareDatabase.primaryService`,
+ * `replicaService`) and a client can pick the one it needs.
+ */
+export enum ClientServiceRole {
+  /** Every ready pod the Service selects: any member serves clients (Cassandra, Kafka bootstrap, etcd, ...). */
+  MEMBERS = 'members',
+  /** Only the member that accepts writes (Patroni's leader Service, whose endpoints Patroni writes). */
+  PRIMARY = 'primary',
+  /** Only the read replicas (Patroni's Service selecting `role: replica`). */
+  REPLICAS = 'replicas',
+}
+
+/**
  * Options of a client Service.
  */
 export interface ClientServiceOptions {
+  /**
+   * Which pods the Service reaches. `MeshAwareDatabase.primaryService` and `replicaService` return the client Services
+   * with roles `PRIMARY` and `REPLICAS`.
+   * @default - from the construct id: `ClientServiceRole.PRIMARY` for 'Primary' or 'Leader',
+   * `ClientServiceRole.REPLICAS` for 'Replicas', otherwise `ClientServiceRole.MEMBERS`
+   */
+  readonly role?: ClientServiceRole;
+
   /**
    * The Service name.
    * @default - the StatefulSet name, for the first client Service; later ones need a name
@@ -243,7 +266,7 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
   /** @internal */
   protected readonly _identity: PodIdentity;
   private readonly claims: VolumeClaim[] = [];
-  private readonly _clientServices: Array<{ readonly service: MeshService; readonly everyPort: boolean }> = [];
+  private readonly _clientServices: Array<{ readonly service: MeshService; readonly everyPort: boolean; readonly role: ClientServiceRole }> = [];
 
   public constructor(scope: Construct, id: string, props: HeadlessStatefulServiceProps = {}) {
     super(scope, id);
@@ -252,14 +275,24 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
     this.namespace = resolveNamespace(this, this, props.namespace ?? props.metadata?.namespace);
     this.clusterDomain = resolveClusterDomain(this, props.clusterDomain);
     recordMeshConstruct(this, this.clusterDomain);
+    watchSynthesis(this);
     this.headlessServiceName = resolveName(this, 'headless Service name', props.headlessServiceName ?? `${this.name}-headless`, id);
     this.replicas = props.replicas ?? 1;
-    if (!Number.isInteger(this.replicas) || this.replicas < 1) {
-      fail(this, `replicas ${this.replicas} is not a whole number of pods of at least 1; set replicas: 1 or more`);
+    const replicasProblem = replicasError(this.replicas);
+    if (replicasProblem) {
+      fail(this, replicasProblem);
     }
     if (`${this.name}-${this.replicas - 1}`.length > 63) {
       fail(this, `pod name '${this.name}-${this.replicas - 1}' is longer than 63 characters, the limit of a DNS label; shorten the name`);
     }
+    for (const container of props.containers ?? []) {
+      const imageProblem = unpinnedImageError(container.image, `container '${container.name ?? 'main'}'`);
+      if (imageProblem) {
+        fail(this, imageProblem);
+      }
+    }
+    claimObjectName(this, 'StatefulSet', this.namespace, this.name, 'name');
+    claimObjectName(this, 'Service', this.namespace, this.headlessServiceName, 'headlessServiceName');
     this._identity = new PodIdentity(this, this.name, this.headlessServiceName, this.namespace, this.clusterDomain, () => this.replicas);
     this.headlessServiceFqdn = this._identity.headlessServiceFqdn;
 
@@ -326,6 +359,13 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
     return this._clientServices.map(c => c.service);
   }
 
+  /**
+   * The first client Service with this role, or undefined when there is none.
+   */
+  public findClientService(role: ClientServiceRole): MeshService | undefined {
+    return this._clientServices.find(c => c.role === role)?.service;
+  }
+
   /** The headless Service, then the client Services. */
   public get services(): IMeshService[] {
     return [this.headlessService, ...this.clientServices];
@@ -355,6 +395,7 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
    * `appProtocol`, targeting the container port by name), and on client Services that expose every port.
    */
   public addPort(options: StatefulPortOptions): MeshPort {
+    checkNotSynthesised(this, `port ${options.port}`, 'addPort()');
     const container = this.containerFor(options.container, `port ${options.port}`, false);
     const port = resolveMeshPort(this, options, this.headlessService.meshPorts);
     const existing = container.ports.find(p => p.number === port.port);
@@ -379,6 +420,7 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
    * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#volume-claim-templates
    */
   public addVolumeClaim(name: string, options: VolumeClaimOptions): void {
+    checkNotSynthesised(this, `volume claim '${name}'`, 'addVolumeClaim()');
     const container = this.containerFor(options.container, `volume claim '${name}'`);
     const problem = rfc1123LabelProblem(name);
     if (problem) {
@@ -401,6 +443,7 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
    * e.g. an init container that prepares the data directory, or a backup sidecar.
    */
   public mountVolumeClaim(name: string, container: kplus.Container, mountPath: string): void {
+    checkNotSynthesised(this, `a mount of volume claim '${name}'`, 'mountVolumeClaim()');
     const claim = this.claims.find(c => c.name === name);
     if (!claim) {
       fail(this, `volume claim '${name}' is not declared (declared: ${this.claims.map(c => c.name).join(', ') || 'none'}); declare it with addVolumeClaim() first`);
@@ -421,6 +464,7 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
    * variables that use it (the `addPod*Env` methods do).
    */
   public addPodNameEnv(options: PodEnvOptions = {}): void {
+    checkNotSynthesised(this, `env ${POD_NAME_VAR}`, 'addPodNameEnv()');
     const container = this.containerFor(options.container, `env ${POD_NAME_VAR}`);
     const existing = container.env.variables[POD_NAME_VAR];
     if (existing === undefined) {
@@ -436,6 +480,7 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
    * @returns the value
    */
   public addPodHostEnv(variable: string, options: PodEnvOptions = {}): string {
+    checkNotSynthesised(this, `env ${variable}`, 'addPodHostEnv()');
     return this.addPodEnv(variable, this._identity.selfFqdn, options);
   }
 
@@ -445,6 +490,7 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
    * @returns the value
    */
   public addPodAddressEnv(variable: string, port: number, options: PodEnvOptions = {}): string {
+    checkNotSynthesised(this, `env ${variable}`, 'addPodAddressEnv()');
     this.declaredPort(port, variable);
     return this.addPodEnv(variable, `${this._identity.selfFqdn}:${port}`, options);
   }
@@ -455,6 +501,7 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
    * @returns the value
    */
   public addPodUrlEnv(variable: string, scheme: string, port: number, options: PodEnvOptions = {}): string {
+    checkNotSynthesised(this, `env ${variable}`, 'addPodUrlEnv()');
     if (!/^[a-z][a-z0-9+.-]*$/.test(scheme)) {
       fail(this, `URL scheme '${scheme}' for ${variable} is not a scheme (lowercase letters, digits, '+', '.', '-'); e.g. 'http'`);
     }
@@ -468,6 +515,7 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
    * @returns the value
    */
   public addPeerListEnv(variable: string, template: string, options: PeerListEnvOptions = {}): string {
+    checkNotSynthesised(this, `env ${variable}`, 'addPeerListEnv()');
     const value = this.peerList(template, options);
     this.addEnv(variable, value, options);
     return value;
@@ -481,6 +529,7 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
    * @see https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/#headless-services
    */
   public addClientService(id: string, options: ClientServiceOptions = {}): MeshService {
+    checkNotSynthesised(this, `client Service '${id}'`, 'addClientService()');
     const name = options.name ?? (this._clientServices.length === 0 ? this.name : undefined);
     if (name === undefined) {
       fail(this, `client Service '${id}' needs a name: '${this.name}' is taken by the first client Service; pass name: '${this.name}-${id.toLowerCase()}'`);
@@ -489,6 +538,7 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
     if (taken.includes(name)) {
       fail(this, `client Service name '${name}' is already used by another Service of '${this.name}'; choose another name`);
     }
+    claimObjectName(this, 'Service', this.namespace, name, 'client Service name');
     const selectPods = options.selectPods ?? true;
     if (!selectPods && options.selectorLabels) {
       fail(this, `client Service '${name}' has selectorLabels but selectPods: false; drop one of them`);
@@ -507,7 +557,7 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
         service.selectLabel(key, value);
       }
     }
-    this._clientServices.push({ service, everyPort: options.ports === undefined });
+    this._clientServices.push({ service, everyPort: options.ports === undefined, role: options.role ?? defaultRole(id) });
     return service;
   }
 
@@ -614,6 +664,10 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
     }
     for (const container of [...this.statefulSet.initContainers, ...this.statefulSet.containers]) {
       errors.push(...envOrderProblems(container));
+      const imageProblem = unpinnedImageError(container.image, `container '${container.name}'`);
+      if (imageProblem) {
+        errors.push(imageProblem);
+      }
     }
     if (this.meshMode?.kind === MeshModeKind.SIDECAR) {
       for (const port of this.meshMode.excludedInboundPorts.filter(p => !this.headlessService.findPort(p))) {
@@ -621,5 +675,18 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
       }
     }
     return errors;
+  }
+}
+
+/** The role a client Service's id implies, when no role is given. */
+function defaultRole(id: string): ClientServiceRole {
+  switch (id) {
+    case 'Primary':
+    case 'Leader':
+      return ClientServiceRole.PRIMARY;
+    case 'Replicas':
+      return ClientServiceRole.REPLICAS;
+    default:
+      return ClientServiceRole.MEMBERS;
   }
 }

@@ -1,9 +1,9 @@
 import { ApiObject, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { clientPortsOf, IDatabaseEngine, IEngineTarget, requireSecret } from './database-engine';
+import { clientPortsOf, IDatabaseEngine, IEngineTarget, PortRole, requireSecret } from './database-engine';
 import { DisruptionBudget } from './disruption-budget';
-import { HeadlessStatefulService } from './headless-stateful-service';
+import { ClientServiceRole, HeadlessStatefulService } from './headless-stateful-service';
 import { MeshClient } from './mesh-client';
 import { MeshMode, MeshModeKind } from './mesh-mode';
 import { MeshPolicy } from './mesh-policy';
@@ -11,7 +11,9 @@ import { MeshService } from './mesh-service';
 import { PortMtls } from './peer-authentication';
 import { PodAntiAffinity } from './pod-anti-affinity';
 import { resolveClusterDomain, resolveName, resolveNamespace, serviceFqdn } from './private/identity';
-import { fail, unpinnedImageProblem } from './private/validation';
+import { claimObjectName } from './private/object-names';
+import { checkNotSynthesised, watchSynthesis } from './private/synthesis';
+import { fail, replicasError, unpinnedImageError } from './private/validation';
 
 /**
  * Properties of a `MeshAwareDatabase`.
@@ -76,7 +78,8 @@ export interface MeshAwareDatabaseProps {
 
   /**
    * Ports whose mTLS mode differs from STRICT (e.g. a metrics port scraped from outside the mesh); each is paired
-   * with a port-level DestinationRule `DISABLE`.
+   * with a port-level DestinationRule `DISABLE`. A plaintext connection has no identity: the policy admits such a port
+   * to any source, and the NetworkPolicy alone restricts it to the peers and the clients admitted on it.
    * @default - none
    */
   readonly portLevelMtls?: PortMtls[];
@@ -92,6 +95,13 @@ export interface MeshAwareDatabaseProps {
    * @default 'cluster.local'
    */
   readonly trustDomain?: string;
+
+  /**
+   * Write the waypoint named in `meshMode: MeshMode.ambient({ waypoint })`, dedicated to this database (see
+   * `MeshPolicyProps.createWaypoint`).
+   * @default false
+   */
+  readonly createWaypoint?: boolean;
 
   /**
    * The PodDisruptionBudget.
@@ -140,7 +150,7 @@ export class MeshAwareDatabase extends Construct {
     this.namespace = resolveNamespace(this, this, props.namespace);
     const clusterDomain = resolveClusterDomain(this, props.clusterDomain);
     const replicas = props.replicas ?? engine.defaultReplicas;
-    const replicasProblem = engine.replicasProblem(replicas);
+    const replicasProblem = replicasError(replicas) ?? engine.replicasProblem(replicas);
     if (replicasProblem) {
       fail(this, `${engine.engineName}: ${replicasProblem}`);
     }
@@ -148,7 +158,13 @@ export class MeshAwareDatabase extends Construct {
     if (image === undefined) {
       fail(this, `${engine.engineName} has no official image; pass image: '<registry>/<repository>:<version>' (pinned)`);
     }
-    checkPinned(this, image);
+    const imageProblem = unpinnedImageError(image);
+    if (imageProblem) {
+      fail(this, imageProblem);
+    }
+    // before any child: a second database with this name fails here, naming the database rather than its workload
+    claimObjectName(this, 'StatefulSet', this.namespace, this.name, 'name');
+    watchSynthesis(this);
     const chosenMeshMode = props.meshMode ?? MeshMode.sidecar();
     const headlessServiceName = `${this.name}-headless`;
     const podFqdns = Array.from({ length: replicas }, (_, i) => `${this.name}-${i}.${serviceFqdn(headlessServiceName, this.namespace, clusterDomain)}`);
@@ -184,7 +200,8 @@ export class MeshAwareDatabase extends Construct {
     for (const port of engine.ports) {
       const container = containers.find(c => c.name === (port.containerName ?? setup.containerName));
       if (!container) {
-        fail(this, `${engine.engineName}: port ${port.port} names container '${port.containerName}', which the engine does not define`);
+        fail(this, `${engine.engineName}: port ${port.port} names container '${port.containerName}', which the engine does not define; `
+          + `name one of ${containers.map(c => `'${c.name}'`).join(', ')} in the port's containerName`);
       }
       this.workload.addPort({ port: port.port, name: port.name, protocol: port.protocol, container });
     }
@@ -228,6 +245,7 @@ export class MeshAwareDatabase extends Construct {
       portLevelMtls: props.portLevelMtls,
       networkPolicy: props.networkPolicy,
       trustDomain: props.trustDomain,
+      createWaypoint: props.createWaypoint,
       egressHosts: meshMode.kind === MeshModeKind.SIDECAR && setup.needsKubernetesApi ? ['./*', 'istio-system/*', apiServer] : undefined,
     });
   }
@@ -240,6 +258,37 @@ export class MeshAwareDatabase extends Construct {
   /** The client Services the engine created (e.g. Patroni's leader and replicas Services). */
   public get clientServices(): MeshService[] {
     return this.workload.clientServices;
+  }
+
+  /**
+   * The Service clients connect to: the engine's primary Service when it has one (Patroni: the leader Service, which
+   * always reaches the member that accepts writes), otherwise its first client Service (any member serves clients).
+   *
+   * Fails when the engine created no client Service (clients then connect to the pods by name, `workload.podFqdn()`).
+   */
+  public get clientService(): MeshService {
+    const service = this.primaryService ?? this.workload.clientServices[0];
+    if (!service) {
+      fail(this, `${this.engine.engineName} created no client Service, so there is no clientService; connect to the pods by name `
+        + '(workload.podFqdn(0)), or have the engine\'s configure() call target.workload.addClientService()');
+    }
+    return service;
+  }
+
+  /**
+   * The Service that reaches only the member accepting writes (the client Service with role `ClientServiceRole.PRIMARY`:
+   * Patroni's leader Service), or undefined for engines without a single primary.
+   */
+  public get primaryService(): MeshService | undefined {
+    return this.workload.findClientService(ClientServiceRole.PRIMARY);
+  }
+
+  /**
+   * The Service that reaches only the read replicas (the client Service with role `ClientServiceRole.REPLICAS`:
+   * Patroni's replicas Service), or undefined for engines without one.
+   */
+  public get replicaService(): MeshService | undefined {
+    return this.workload.findClientService(ClientServiceRole.REPLICAS);
   }
 
   /** The ports clients use (the engine's CLIENT ports). */
@@ -256,15 +305,40 @@ export class MeshAwareDatabase extends Construct {
    * @default ports - the engine's client ports
    */
   public allowFrom(client: MeshClient, ports?: number[]): void {
+    checkNotSynthesised(this, `client ${client}`, 'allowFrom()');
     this.policy.allowFrom(client, ports);
   }
-}
 
-function checkPinned(scope: Construct, image: string): void {
-  const problem = unpinnedImageProblem(image);
-  if (problem) {
-    fail(scope, `image '${image}' ${problem}: a restart could run another version of the database; `
-      + 'pin a version tag or a digest, e.g. \'registry.example.com/patroni:4.0.6\'');
+  /**
+   * Admits a metrics scraper (e.g. Prometheus in `monitoring`). In sidecar mode it scrapes the sidecar agent's merged
+   * metrics on 15020: the pods are annotated `prometheus.io/scrape`, `prometheus.io/port` (the engine's metrics port)
+   * and `prometheus.io/path`, which the injector moves to the agent so that it merges the engine's metrics with the
+   * proxy's (istio.io docs ops/integrations/prometheus, "Option 1: Metrics merging"), and the NetworkPolicy admits the
+   * scraper on 15020. In ambient mode, or outside the mesh, it scrapes the engine's metrics port itself.
+   *
+   * @param scraper who scrapes
+   * @param path the engine's metrics path
+   * @default path '/metrics'
+   */
+  public allowScraper(scraper: MeshClient, path: string = '/metrics'): void {
+    checkNotSynthesised(this, `scraper ${scraper}`, 'allowScraper()');
+    const metrics = this.engine.ports.find(p => p.role === PortRole.METRICS);
+    if (!metrics) {
+      fail(this, `${this.engine.engineName} declares no metrics port (PortRole.METRICS), so there is nothing to scrape; `
+        + 'add an exporter container with a metrics port to the engine, or admit the scraper on a port with allowFrom()');
+    }
+    if (!path.startsWith('/')) {
+      fail(this, `metrics path '${path}' is not absolute; use e.g. '/metrics'`);
+    }
+    if (this.workload.meshMode?.kind === MeshModeKind.SIDECAR) {
+      const template = this.workload.statefulSet.podMetadata;
+      template.addAnnotation('prometheus.io/scrape', 'true');
+      template.addAnnotation('prometheus.io/port', String(metrics.port));
+      template.addAnnotation('prometheus.io/path', path);
+      this.policy.allowScraper(scraper);
+    } else {
+      this.policy.allowScraper(scraper, metrics.port);
+    }
   }
 }
 

@@ -6,7 +6,9 @@ import { MeshPort, MeshPortOptions } from './mesh-port';
 import { NAME_LABEL, resolveClusterDomain, resolveName, resolveNamespace, serviceFqdn } from './private/identity';
 import { selectorLabels } from './private/kplus-internals';
 import { recordMeshConstruct } from './private/mesh-facts';
+import { claimObjectName } from './private/object-names';
 import { resolveMeshPort } from './private/ports';
+import { checkNotSynthesised, watchSynthesis } from './private/synthesis';
 import { childPath } from './private/validation';
 
 /**
@@ -159,8 +161,10 @@ export class MeshService extends kplus.Service implements IMeshService {
       type: kplus.ServiceType.CLUSTER_IP,
     });
     this.namespace = namespace;
+    claimObjectName(this, 'Service', namespace, name, 'name');
     this.clusterDomain = resolveClusterDomain(this, props.clusterDomain);
     recordMeshConstruct(this, this.clusterDomain);
+    watchSynthesis(this);
     this.fqdn = serviceFqdn(name, this.namespace, this.clusterDomain);
     this.headless = props.headless ?? false;
     this.publishNotReadyAddresses = props.publishNotReadyAddresses ?? this.headless;
@@ -194,6 +198,7 @@ export class MeshService extends kplus.Service implements IMeshService {
    * @returns the resolved port
    */
   public addPort(options: MeshPortOptions): MeshPort {
+    checkNotSynthesised(this, `port ${options.port}`, 'addPort()');
     const port = resolveMeshPort(this, options, this._meshPorts);
     this._meshPorts.push(port);
     // keep cdk8s-plus' own view of the ports (`ports`, `port`) in step, for APIs such as Ingress backends
@@ -213,17 +218,20 @@ export class MeshService extends kplus.Service implements IMeshService {
    */
   public bind(port: number, options: kplus.ServiceBindOptions = {}): void {
     if (options.targetPort !== undefined && options.targetPort !== port) {
-      throw new Error(`${this.node.path}: targetPort ${options.targetPort} differs from port ${port}; a MeshService port targets the container port of the same name and number`);
+      throw new Error(`${this.node.path}: targetPort ${options.targetPort} differs from port ${port}; a MeshService port targets the container port of the same name `
+        + `and number: bind(${options.targetPort}) and listen on ${options.targetPort}, or drop targetPort`);
     }
     this.addPort({ port, name: options.name, protocol: options.protocol === kplus.Protocol.UDP ? AppProtocol.UDP : AppProtocol.TCP });
   }
 
   public select(selector: kplus.IPodSelector): void {
+    checkNotSynthesised(this, 'a selector', 'select()');
     super.select(selector);
     Object.assign(this._selectorLabels, selectorLabels(selector));
   }
 
   public selectLabel(key: string, value: string): void {
+    checkNotSynthesised(this, `selector label ${key}=${value}`, 'selectLabel()');
     super.selectLabel(key, value);
     this._selectorLabels[key] = value;
   }

@@ -6,6 +6,7 @@ import { IMeshWorkload } from './mesh-workload';
 import { resolveName, resolveNamespace } from './private/identity';
 import { checkWorkloadPort, policySelector } from './private/istio';
 import { recordMeshConstruct } from './private/mesh-facts';
+import { checkNotSynthesised, watchSynthesis } from './private/synthesis';
 import { fail } from './private/validation';
 
 /**
@@ -99,6 +100,7 @@ export class PeerAuthentication extends Construct {
   public constructor(scope: Construct, id: string, props: PeerAuthenticationProps = {}) {
     super(scope, id);
     recordMeshConstruct(this);
+    watchSynthesis(this);
     this.workload = props.workload;
     this.name = resolveName(this, 'PeerAuthentication name', props.name ?? props.workload?.name, id);
     this.namespace = resolveNamespace(this, this, props.namespace ?? props.workload?.namespace);
@@ -125,6 +127,7 @@ export class PeerAuthentication extends Construct {
    * port-level DestinationRule `DISABLE` (istio#39439), as `MeshPolicy` does.
    */
   public addPortMtls(port: number, mode: MtlsMode): void {
+    checkNotSynthesised(this, `port ${port} ${mode}`, 'addPortMtls()');
     if (this.selectorLabels === undefined) {
       fail(this, `port-level mTLS (port ${port}) requires a selector, which a namespace-wide PeerAuthentication has not; set workload or selectorLabels`);
     }

@@ -5,6 +5,7 @@ import { MeshModeKind } from './mesh-mode';
 import { IMeshWorkload } from './mesh-workload';
 import { resolveName, resolveNamespace } from './private/identity';
 import { recordMeshConstruct } from './private/mesh-facts';
+import { checkNotSynthesised, watchSynthesis } from './private/synthesis';
 import { fail } from './private/validation';
 
 /** The egress hosts a `Sidecar` keeps by default: the own namespace and the Istio control plane. */
@@ -50,6 +51,7 @@ export class Sidecar extends Construct {
   public constructor(scope: Construct, id: string, props: SidecarProps) {
     super(scope, id);
     recordMeshConstruct(this);
+    watchSynthesis(this);
     const kind = props.workload.meshMode?.kind;
     if (kind !== MeshModeKind.SIDECAR) {
       fail(this, `'${props.workload.name}' does not run in sidecar mode (${kind ?? 'mesh mode not set'}): a Sidecar resource would have no effect `
@@ -76,6 +78,7 @@ export class Sidecar extends Construct {
 
   /** Adds an egress host, `<namespace>/<host>` (e.g. `default/kubernetes.default.svc.cluster.local`). */
   public addEgressHost(host: string): void {
+    checkNotSynthesised(this, `egress host '${host}'`, 'addEgressHost()');
     if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?|\.|\*|~)\/(\*|(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.test(host)) {
       fail(this, `egress host '${host}' is not '<namespace>/<host>' (namespace: a name, '.', '*' or '~'; host: a DNS name or '*'); e.g. 'db/*'`);
     }

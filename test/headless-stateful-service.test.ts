@@ -1,6 +1,6 @@
-import { Size } from 'cdk8s';
+import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AppProtocol, DisruptionBudget, HeadlessStatefulService, HeadlessStatefulServiceProps, PodAntiAffinity } from '../src';
+import { AppProtocol, ClientServiceRole, DisruptionBudget, HeadlessStatefulService, HeadlessStatefulServiceProps, MeshService, PodAntiAffinity } from '../src';
 import { all, chart, only, synth } from './support/manifests';
 
 const IMAGE = 'registry.example.com/db:1.2.3';
@@ -160,7 +160,7 @@ describe('HeadlessStatefulService', () => {
       expect(remote.podFqdn(2)).toBe('cassandra-2.cassandra-headless.data.svc.cluster.local');
       expect(remote.connectAddress(1, 9042)).toBe('cassandra-1.cassandra-headless.data.svc.cluster.local:9042');
       expect(remote.peerList('{host}', { count: 2 })).toBe('cassandra-0.cassandra-headless.data.svc.cluster.local,cassandra-1.cassandra-headless.data.svc.cluster.local');
-      expect(() => remote.connectAddress(0, 7000)).toThrow(/test\/Remote: port 7000 is not one of the declared ports of 'cassandra' \(9042\)/);
+      expect(() => remote.connectAddress(0, 7000)).toThrow(/test\/Remote: port 7000 is not one of the declared ports of 'cassandra' \(9042\); use one of them, or add the port to the attributes' ports$/);
     });
   });
 
@@ -327,6 +327,73 @@ describe('HeadlessStatefulService', () => {
       expect(replicas.spec.selector).toEqual({ 'app.kubernetes.io/name': 'db', 'role': 'replica' });
       expect(replicas.spec.ports.map((p: any) => p.port)).toEqual([5432]);
     });
+
+    test('are found by role: given, or implied by the ids Primary, Leader and Replicas', () => {
+      const hss = db();
+      const members = hss.addClientService('Client', { ports: [5432] });
+      expect(hss.findClientService(ClientServiceRole.MEMBERS)).toBe(members);
+      expect(hss.findClientService(ClientServiceRole.PRIMARY)).toBeUndefined();
+      const leader = hss.addClientService('Leader', { name: 'db-leader', ports: [5432], selectPods: false });
+      const readers = hss.addClientService('Readers', { name: 'db-readers', ports: [5432], role: ClientServiceRole.REPLICAS });
+      expect(hss.findClientService(ClientServiceRole.PRIMARY)).toBe(leader);
+      expect(hss.findClientService(ClientServiceRole.REPLICAS)).toBe(readers);
+
+      const other = db({}, chart());
+      const writer = other.addClientService('Replicas', { ports: [5432], role: ClientServiceRole.PRIMARY });
+      expect(other.findClientService(ClientServiceRole.PRIMARY)).toBe(writer);
+      expect(other.findClientService(ClientServiceRole.REPLICAS)).toBeUndefined();
+    });
+  });
+
+  describe('one object per name', () => {
+    test('StatefulSets of one name in different namespaces, or different names in one namespace, are separate objects', () => {
+      const app = Testing.app();
+      db({ namespace: 'a' }, new Chart(app, 'one'));
+      db({ namespace: 'b' }, new Chart(app, 'two'));
+      db({ namespace: 'a', name: 'db2' }, new Chart(app, 'three'));
+      expect(app.synthYaml()).toContain('name: db2');
+    });
+
+    test('a second StatefulSet of the same name in the same namespace is refused, in any chart of the app', () => {
+      const app = Testing.app();
+      db({}, new Chart(app, 'one', { namespace: 'ns' }));
+      expect(() => db({}, new Chart(app, 'two', { namespace: 'ns' })))
+        .toThrow(/^two\/Db: StatefulSet 'db' in namespace 'ns' is already written by one\/Db: two objects with one name in one namespace are one object in the cluster, the second overwriting the first; give one of them another name \(or another namespace\)$/);
+    });
+
+    test('a headless or client Service whose name another Service of the app already has is refused', () => {
+      const c = chart();
+      db({}, c);
+      new MeshService(c, 'Other', { name: 'shared', ports: [{ port: 80 }] });
+      expect(() => new HeadlessStatefulService(c, 'Db2', { containers: [{ name: 'db', image: IMAGE }], headlessServiceName: 'db-headless' }))
+        .toThrow(/^test\/Db2: Service 'db-headless' in namespace 'ns' is already written by test\/Db: .*give one of them another headlessServiceName/);
+      const second = new HeadlessStatefulService(c, 'Second', { containers: [{ name: 'db', image: IMAGE }], ports: [{ port: 5432 }] });
+      expect(() => second.addClientService('Client', { name: 'shared' }))
+        .toThrow(/test\/Second: Service 'shared' in namespace 'ns' is already written by test\/Other: .*give one of them another client Service name/);
+    });
+  });
+
+  describe('after app.synth()', () => {
+    test('adding a port, env, volume or client Service fails: the manifests are written', () => {
+      const app = Testing.app();
+      const hss = db({}, new Chart(app, 'test', { namespace: 'ns' }));
+      app.synth();
+      expect(() => hss.addPort({ port: 8008 }))
+        .toThrow(/^test\/Db: addPort\(\) adds port 8008 after app.synth\(\) wrote the manifests, so they lack it; call addPort\(\) before app.synth\(\)$/);
+      expect(() => hss.addClientService('Client')).toThrow(/test\/Db: addClientService\(\) adds client Service 'Client' after app.synth\(\)/);
+      expect(() => hss.addPodHostEnv('HOST')).toThrow(/addPodHostEnv\(\) adds env HOST after app.synth\(\)/);
+      expect(() => hss.addPeerListEnv('PEERS', '{host}')).toThrow(/addPeerListEnv\(\) adds env PEERS after app.synth\(\)/);
+      expect(() => hss.addVolumeClaim('data', { mountPath: '/data', storage: Size.gibibytes(1) })).toThrow(/addVolumeClaim\(\) adds volume claim 'data' after app.synth\(\)/);
+      expect(() => hss.headlessService.addPort({ port: 9000 })).toThrow(/^test\/Db\/HeadlessService: addPort\(\) adds port 9000 after app.synth\(\)/);
+    });
+
+    test('rendering without writing (Testing.synth, synthYaml) leaves the constructs open to changes', () => {
+      const c = chart();
+      const hss = db({}, c);
+      Testing.synth(c);
+      hss.addPort({ port: 8008, protocol: AppProtocol.HTTP, name: 'patroni' });
+      expect(only(synth(c), 'Service', 'db-headless').spec.ports.map((p: any) => p.port)).toEqual([5432, 8008]);
+    });
   });
 
   test('secure by default: non-root, read-only root filesystem, no privilege escalation, no service account token', () => {
@@ -341,6 +408,20 @@ describe('HeadlessStatefulService', () => {
   });
 
   describe('fails when', () => {
+    test('a container image is not pinned, as for a MeshAwareDatabase (one check)', () => {
+      expect(() => db({ containers: [{ name: 'web', image: 'docker.io/library/nginx' }] }))
+        .toThrow(/^test\/Db: image 'docker.io\/library\/nginx' of container 'web' is not pinned \(no tag\): a restart could run another version; pin a version tag or a digest, e.g. 'docker.io\/library\/nginx:<version>' or 'docker.io\/library\/nginx@sha256:<digest>'$/);
+      expect(() => db({ containers: [{ image: 'registry.example.com:5000/web:latest' }] }))
+        .toThrow(/test\/Db: image 'registry.example.com:5000\/web:latest' of container 'main' is not pinned \(:latest\).*'registry.example.com:5000\/web:<version>'/);
+      expect(() => db({ containers: [{ name: 'db', image: `registry.example.com/db@sha256:${'a'.repeat(64)}` }] })).not.toThrow();
+    });
+
+    test('a container added later runs an unpinned image (at synth)', () => {
+      const c = chart();
+      db({}, c).statefulSet.addInitContainer({ name: 'init', image: 'busybox:latest' });
+      expect(() => Testing.synth(c)).toThrow(/\[test\/Db\] image 'busybox:latest' of container 'init' is not pinned \(:latest\)/);
+    });
+
     test('the name is not an RFC 1035 label', () => {
       expect(() => db({ name: 'Orders' })).toThrow(/test\/Db: StatefulSet name 'Orders' is not valid: it must consist of lowercase letters.*'orders'/);
       expect(() => db({ name: '1db' })).toThrow(/test\/Db: StatefulSet name '1db' is not valid/);
@@ -357,7 +438,7 @@ describe('HeadlessStatefulService', () => {
     });
 
     test('the replicas are not a whole number of at least 1', () => {
-      expect(() => db({ replicas: 0 })).toThrow(/test\/Db: replicas 0 is not a whole number of pods of at least 1/);
+      expect(() => db({ replicas: 0 })).toThrow(/test\/Db: replicas 0 is not a whole number of at least 1; set replicas: 1 or more/);
       expect(() => db({ replicas: 2.5 })).toThrow(/replicas 2.5/);
     });
 

@@ -1,3 +1,4 @@
+import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AppProtocol, MeshService } from '../src';
 import { chart, only, synth } from './support/manifests';
@@ -110,9 +111,28 @@ describe('MeshService', () => {
       expect(() => new MeshService(chart(), 'Api', { clusterDomain: 'cluster..local' })).toThrow(/test\/Api: cluster domain 'cluster..local' has a label '' that is empty; .*'cluster.local'/);
     });
 
+    test('another Service of the app has the same name in the same namespace', () => {
+      const app = Testing.app();
+      new MeshService(new Chart(app, 'one', { namespace: 'shop' }), 'Api', { ports: [{ port: 8080 }] });
+      expect(() => new MeshService(new Chart(app, 'two', { namespace: 'shop' }), 'Api', { ports: [{ port: 8080 }] }))
+        .toThrow(/^two\/Api: Service 'api' in namespace 'shop' is already written by one\/Api: .*give one of them another name \(or another namespace\)$/);
+      expect(() => new MeshService(new Chart(app, 'three', { namespace: 'web' }), 'Api', { ports: [{ port: 8080 }] })).not.toThrow();
+    });
+
+    test('a port or selector is added after app.synth() wrote the manifests', () => {
+      const app = Testing.app();
+      const c = new Chart(app, 'test', { namespace: 'shop' });
+      const svc = new MeshService(c, 'Api', { ports: [{ port: 8080 }] });
+      app.synth();
+      expect(() => svc.addPort({ port: 9090 })).toThrow(/^test\/Api: addPort\(\) adds port 9090 after app.synth\(\) wrote the manifests/);
+      expect(() => svc.bind(9091)).toThrow(/^test\/Api: addPort\(\) adds port 9091 after app.synth\(\)/);
+      expect(() => svc.selectLabel('app', 'api')).toThrow(/^test\/Api: selectLabel\(\) adds selector label app=api after app.synth\(\)/);
+      expect(() => svc.select(kplus.Pods.select(c, 'Pods', { labels: { app: 'api' } }))).toThrow(/^test\/Api: select\(\) adds a selector after app.synth\(\)/);
+    });
+
     test('bind() asks for a targetPort other than the port', () => {
       const svc = new MeshService(chart(), 'Api');
-      expect(() => svc.bind(80, { targetPort: 8080 })).toThrow(/test\/Api: targetPort 8080 differs from port 80/);
+      expect(() => svc.bind(80, { targetPort: 8080 })).toThrow(/test\/Api: targetPort 8080 differs from port 80; .*: bind\(8080\) and listen on 8080, or drop targetPort$/);
     });
   });
 });

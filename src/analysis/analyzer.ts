@@ -10,6 +10,7 @@ import { K8sObject } from './objects';
 import { defineRule, Rule } from './rule';
 import { SERVICE_ENTRY_RULES } from './service-entries';
 import { SERVICE_RULES } from './services';
+import { TRAFFIC_RULES } from './traffic-rules';
 import { WORKLOAD_RULES } from './workloads';
 
 /** The annotation that suppresses findings about the object it is on: `SM102: reason` entries, separated by `;` or new lines. */
@@ -42,6 +43,7 @@ const INVALID_SUPPRESSION = defineRule({
 const RULES: ReadonlyArray<Rule> = [
   INVALID_SUPPRESSION, ...SERVICE_RULES, ...WORKLOAD_RULES, ...DESTINATION_RULE_RULES, ...MTLS_RULES, ...AMBIENT_RULES,
   ...SERVICE_ENTRY_RULES, ...AUTHORIZATION_RULES, ...NAMESPACE_RULES, ...ANNOTATION_RULES,
+  ...TRAFFIC_RULES,
 ];
 const RULES_BY_CODE: ReadonlyMap<string, Rule> = new Map(RULES.map(r => [r.code, r]));
 

@@ -176,7 +176,7 @@ export class Inventory {
     }
   }
 
-  /** Objects of a kind in an API group ('' for core). Kept once computed: rules ask for the same kinds. */
+  /** Objects of a kind in an API group ('' for core). The filter runs once per kind; each caller gets its own copy. */
   public ofKind(kind: string, group: string): K8sObject[] {
     const k = `${kind}\u0000${group}`;
     let found = this.kindCache.get(k);
@@ -184,7 +184,7 @@ export class Inventory {
       found = (this.byKind.get(kind) ?? []).filter(o => o.group === group);
       this.kindCache.set(k, found);
     }
-    return found;
+    return [...found];
   }
 
   /**
@@ -375,7 +375,7 @@ export class Inventory {
 }
 
 /** A Kubernetes label selector requirement (`In`, `NotIn`, `Exists`, `DoesNotExist`). */
-function expressionMatches(expression: any, labels: Readonly<Record<string, string>>): boolean {
+export function expressionMatches(expression: any, labels: Readonly<Record<string, string>>): boolean {
   if (!isObject(expression)) {
     return true;
   }

@@ -2,6 +2,9 @@ import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { checkSuppression, MeshAnalyzer } from './analyzer';
 import { AnalyzeOptions, Finding, Severity } from './finding';
+import { Inventory } from './inventory';
+import { appTrafficFacts, intentProblems } from './traffic/intent';
+import { ModelEdge, TrafficModel } from './traffic/model';
 import { chartFacts, registerChartActivator } from '../private/mesh-facts';
 
 /**
@@ -51,6 +54,8 @@ interface AppObjects {
   readonly manifests: any[];
   /** Findings of the whole app, by the options they were analysed with. */
   readonly findings: Map<string, Finding[]>;
+  /** The intended edges of the whole app, evaluated, by the options. */
+  readonly traffic: Map<string, ModelEdge[]>;
 }
 
 interface ConstructSuppression {
@@ -230,7 +235,7 @@ function clearCached(state: AppState): void {
 }
 
 /** Every ApiObject of the app, serialised (objects that cannot be are left to the synth to report). */
-function appObjects(chart: Chart, state?: AppState): AppObjects {
+function appObjects(chart: IConstruct, state?: AppState): AppObjects {
   const apiObjects: ApiObject[] = [];
   const manifests: any[] = [];
   for (const construct of chart.node.root.node.findAll()) {
@@ -248,7 +253,7 @@ function appObjects(chart: Chart, state?: AppState): AppObjects {
       // the synth reports an object that cannot be serialised; the analysis goes on without it
     }
   }
-  return { apiObjects, manifests, findings: new Map() };
+  return { apiObjects, manifests, findings: new Map(), traffic: new Map() };
 }
 
 function analyzeChart(chart: Chart, options: AnalyzeOptions, objects: AppObjects = appObjects(chart)): Finding[] {
@@ -262,6 +267,32 @@ function analyzeChart(chart: Chart, options: AnalyzeOptions, objects: AppObjects
       const apiObject = apiObjects[f.objectIndex];
       return { ...f, constructPath: apiObject.node.path, suppressedReason: f.suppressedReason ?? constructSuppression(apiObject, f.code) };
     });
+}
+
+/**
+ * Every manifest of the app of `scope` and the options its constructs imply (their cluster domain, the hosts they
+ * import): what `MeshTraffic.ofApp()` evaluates. Not part of the public API.
+ */
+export function appManifests(scope: IConstruct, options: AnalyzeOptions): { manifests: any[]; options: AnalyzeOptions } {
+  const charts = scope.node.root.node.children.filter(Chart.isChart);
+  const first = charts.find(c => chartFacts(c) !== undefined) ?? charts[0];
+  return { manifests: appObjects(scope).manifests, options: first ? effectiveOptions(first, options) : options };
+}
+
+/**
+ * The edges the app's constructs intend (and the sources they did not admit), evaluated once per validation pass by
+ * the traffic model over every object of the app.
+ */
+function intendedEdges(chart: Chart, options: AnalyzeOptions, objects: AppObjects): ModelEdge[] {
+  const key = JSON.stringify(options);
+  let edges = objects.traffic.get(key);
+  if (!edges) {
+    const facts = appTrafficFacts(chart.node.root);
+    edges = (facts.intended?.length ?? 0) + (facts.protected?.length ?? 0) === 0 ? []
+      : new TrafficModel(new Inventory(objects.manifests, options), options, facts).intendedEdges();
+    objects.traffic.set(key, edges);
+  }
+  return edges;
 }
 
 /** The reason of the nearest suppression of `code` on the object or an ancestor. */
@@ -295,7 +326,12 @@ function passObjects(chart: Chart, app: AppState): AppObjects {
 
 function validate(chart: Chart, state: ChartState, app: AppState): string[] {
   const errors: string[] = [];
-  for (const f of analyzeChart(chart, effectiveOptions(chart, state.options), passObjects(chart, app))) {
+  const options = effectiveOptions(chart, state.options);
+  const objects = passObjects(chart, app);
+  for (const problem of intentProblems(intendedEdges(chart, options, objects), chart.node.path)) {
+    errors.push(`${problem.owner}: ${problem.message}`);
+  }
+  for (const f of analyzeChart(chart, options, objects)) {
     const where = `${f.constructPath}: ${f.code}`;
     if (f.suppressedReason !== undefined) {
       printOnce(state, `[cdk8s-stateful-mesh] suppressed ${where} ${f.origin} (reason: ${f.suppressedReason})`);

@@ -1,25 +1,36 @@
 /**
  * Elasticsearch on the Bitnami image: one StatefulSet of nodes that are all master-eligible data nodes, security on,
- * discovering each other through the headless Service.
+ * discovering each other by their pod FQDNs. The facts it relies on are held as data, with their sources, in
+ * `test/contracts/elasticsearch.contract.ts` and checked against the pod it writes.
  *
  * Sources (facts carried over, code written here):
- * - bitnami/containers `bitnami/elasticsearch/9/debian-12/rootfs/opt/bitnami/scripts/elasticsearch-env.sh`: the
- *   variables, `ELASTICSEARCH_PASSWORD` defaulting to `bitnami`, security off by default, REST TLS on by default when
- *   security is on, certificates in `/opt/bitnami/elasticsearch/config/certs` (`tls.crt`, `tls.key`, `ca.crt` with
- *   `ELASTICSEARCH_TLS_USE_PEM`), data in `/bitnami/elasticsearch/data`.
- * - same directory, `libelasticsearch.sh`: `network.host`/`publish_host` = `ELASTICSEARCH_ADVERTISED_HOSTNAME`,
- *   `network.bind_host` = 0.0.0.0, `node.name` = `ELASTICSEARCH_NODE_NAME` or the hostname, `discovery.seed_hosts` =
- *   `ELASTICSEARCH_CLUSTER_HOSTS`, `cluster.initial_master_nodes` = `ELASTICSEARCH_CLUSTER_MASTER_HOSTS` (split on
- *   `,`, `;` or space); with security on, transport TLS certificates are required; `my_elasticsearch.yml` in the conf
- *   dir is merged into the configuration; the kernel check refuses `vm.max_map_count` < 262144 unless
- *   `node.store.allow_mmap` is set; the health check queries `/_cluster/health?local=true` as `elastic`.
- * - bitnami/charts `bitnami/elasticsearch/templates/master/statefulset.yaml` and helpers: the variables' formats (seed
- *   hosts = headless Service FQDN, master hosts = node names), tcp probes on the REST port and the exec health check,
- *   the scratch mounts; ../../notes/engines.md §9.
- * - Elasticsearch docs (bootstrap checks, `vm.max_map_count`, `node.store.allow_mmap`; discovery: a seed host name
- *   that resolves to several addresses is tried at each of them).
- * - ../shared/REFERENCE.md: 9200 `tcp-rest` (`http-rest` only for plaintext REST), 9300 `tcp-transport`; advertised
- *   host = pod FQDN, seed hosts = headless FQDN.
+ * - bitnami/containers `bitnami/elasticsearch/9/debian-12/rootfs/opt/bitnami/scripts/elasticsearch-env.sh` (commit
+ *   ec1651ce): the variables, `ELASTICSEARCH_PASSWORD` defaulting to `bitnami`, `ELASTICSEARCH_HEAP_SIZE` to `1024m`
+ *   whatever the container's memory, security off by default, REST TLS on by default when security is on,
+ *   certificates in `/opt/bitnami/elasticsearch/config/certs` (`tls.crt`, `tls.key`, `ca.crt` with
+ *   `ELASTICSEARCH_TLS_USE_PEM`), data in `/bitnami/elasticsearch/data`. `ELASTICSEARCH_MINIMUM_MASTER_NODES` is only
+ *   exported: nothing uses it (Elasticsearch >= 7 has no `minimum_master_nodes`).
+ * - same directory, `libelasticsearch.sh` (commit 6cbbf0cd): `network.host`/`publish_host` =
+ *   `ELASTICSEARCH_ADVERTISED_HOSTNAME`, `network.bind_host` = 0.0.0.0, `node.name` = `ELASTICSEARCH_NODE_NAME`,
+ *   `discovery.seed_hosts` = `ELASTICSEARCH_CLUSTER_HOSTS`, `cluster.initial_master_nodes` =
+ *   `ELASTICSEARCH_CLUSTER_MASTER_HOSTS` (split on `,`, `;` or space); the heap goes to `jvm.options.d/heap.options`;
+ *   with security on, transport TLS certificates are required; `my_elasticsearch.yml` in the conf dir is merged into
+ *   the configuration; the kernel check refuses `vm.max_map_count` < 262144 unless `node.store.allow_mmap` is set; the
+ *   health check queries `/_cluster/health?local=true` as `elastic`.
+ * - bitnami/containers `bitnami/elasticsearch/9/debian-12/Dockerfile` (commit 08e7050f, image 9.1.2 of 2025-08-12):
+ *   no plugin at build time (`ARG ELASTICSEARCH_PLUGINS` without a value), so the plugins directory starts empty.
+ * - bitnami/charts `bitnami/elasticsearch` (commit 5165628a): `templates/master/statefulset.yaml` (tcp probes on the
+ *   REST port, the exec health check, the scratch mounts), `templates/tls-secret.yaml` (its own certificate carries
+ *   `*.<headless>.<ns>.svc.<cd>` and the bare `<headless>.<ns>.svc.<cd>`), `values.yaml` ("the recommended heapSize is
+ *   half of the container's memory").
+ * - Elasticsearch docs: heap at most 50% of the memory and below the compressed-oops threshold (about 32 GB)
+ *   (https://www.elastic.co/guide/en/elasticsearch/reference/current/advanced-configuration.html#set-jvm-heap-size);
+ *   direct memory defaults to half the heap (elastic/elasticsearch
+ *   `distribution/tools/server-cli/src/main/java/org/elasticsearch/server/cli/JvmErgonomics.java`); transport TLS in
+ *   `full` mode checks the host name the node dialled against the certificate (elastic/elasticsearch#39970);
+ *   bootstrap checks, `vm.max_map_count`, `node.store.allow_mmap`.
+ * - Istio: https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/#headless-services (ports
+ *   of a headless Service must be declared); 9200 `tcp-rest` (the REST API is TLS end to end), 9300 `tcp-transport`.
  */
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
@@ -27,6 +38,7 @@ import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
 import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole, requireSecret } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY } from '../private/bitnami';
+import { checkAgainstLimit, MemoryShare, sizeFromLimit } from '../private/memory';
 
 /** The pinned default image: the last free Bitnami Elasticsearch 9 tag, under `bitnamilegacy` since Aug 2025. */
 export const ELASTICSEARCH_DEFAULT_IMAGE = 'docker.io/bitnamilegacy/elasticsearch:9.1.2-debian-12-r0';
@@ -34,6 +46,19 @@ export const ELASTICSEARCH_DEFAULT_IMAGE = 'docker.io/bitnamilegacy/elasticsearc
 const REST_PORT = 9200;
 const TRANSPORT_PORT = 9300;
 const CONF_DIR = '/opt/bitnami/elasticsearch/config';
+
+/**
+ * The heap: half the container's memory limit (the rest for direct memory, half the heap by default, and the
+ * filesystem cache), below the compressed-oops threshold (31g). A limit below 1Gi (a 512m heap) is refused.
+ */
+const HEAP: MemoryShare = {
+  what: 'the JVM heap (ELASTICSEARCH_HEAP_SIZE)',
+  ratio: 0.5,
+  maxMiB: 31 * 1024,
+  minLimitMiB: 1024,
+  source: 'Elasticsearch docs, advanced-configuration.html#set-jvm-heap-size: at most 50% of the memory, below the compressed-oops threshold; '
+    + '1Gi is the preset\'s floor, a 512m heap',
+};
 
 /**
  * Options of `ElasticsearchEngine`.
@@ -62,8 +87,9 @@ export interface ElasticsearchOptions {
   readonly clusterName?: string;
 
   /**
-   * The JVM heap (`-Xms`/`-Xmx`), e.g. `1024m` or `4g`; keep it at most half the container's memory limit.
-   * @default '1024m'
+   * The JVM heap (`-Xms`/`-Xmx`), e.g. `1024m` or `4g`: at most half the container's memory limit (a larger one is
+   * refused).
+   * @default - half the container's memory limit, at most 31g
    */
   readonly heapSize?: string;
 
@@ -79,14 +105,17 @@ export interface ElasticsearchOptions {
 }
 
 /**
- * Elasticsearch: every pod a master-eligible data node named after its pod, publishing its pod FQDN, seeded from the
- * headless Service's name (which resolves to every pod) and bootstrapping from the pod names as initial master
+ * Elasticsearch: every pod a master-eligible data node named after its pod, publishing its pod FQDN, seeded with every
+ * pod's FQDN (names the documented certificate, `*.<name>-headless.<namespace>.svc.<clusterDomain>`, covers, so
+ * `full` transport verification holds from the first dial) and bootstrapping from the pod names as initial master
  * nodes. Security is always on: the `elastic` password comes from a Secret, and the transport and the REST API use TLS
  * with a certificate from another Secret, so 9200 is named `tcp-rest` (Envoy must not parse it as HTTP). Clients use
  * the ClusterIP Service `<name>` on 9200.
  *
  * Pods start in parallel (the first master election needs a majority of the initial master nodes). There is no
  * privileged init container: unless `allowMmap` is false, the nodes must already have `vm.max_map_count >= 262144`.
+ * The heap is half the container's memory limit (at most 31g), or `heapSize`, which may not exceed that half; a limit
+ * below 1Gi is refused.
  */
 export class ElasticsearchEngine extends DatabaseEngine {
   public readonly engineName = 'elasticsearch';
@@ -150,12 +179,13 @@ export class ElasticsearchEngine extends DatabaseEngine {
     target.env('ELASTICSEARCH_CLUSTER_NAME', this.options.clusterName ?? workload.name);
     // all roles: master-eligible data nodes
     target.env('ELASTICSEARCH_IS_DEDICATED_NODE', 'no');
-    target.env('ELASTICSEARCH_CLUSTER_HOSTS', workload.headlessServiceFqdn);
+    // every pod by FQDN, not the bare headless name: under `full` verification the name dialled must be in the
+    // certificate, and `*.<headless>...` covers the pods' names but not the Service's own
+    target.env('ELASTICSEARCH_CLUSTER_HOSTS', workload.peerList('{host}'));
     target.env('ELASTICSEARCH_CLUSTER_MASTER_HOSTS', workload.peerList('{pod}', { separator: ' ' }));
-    target.env('ELASTICSEARCH_MINIMUM_MASTER_NODES', String(Math.floor(workload.replicas / 2) + 1));
     target.env('ELASTICSEARCH_HTTP_PORT_NUMBER', String(REST_PORT));
     target.env('ELASTICSEARCH_TRANSPORT_PORT_NUMBER', String(TRANSPORT_PORT));
-    target.env('ELASTICSEARCH_HEAP_SIZE', this.options.heapSize ?? '1024m');
+    target.env('ELASTICSEARCH_HEAP_SIZE', this.heapSize(target));
     target.env('ELASTICSEARCH_ENABLE_SECURITY', 'true');
     target.secretEnv('ELASTICSEARCH_PASSWORD', this.options.credentials, 'elasticsearch-password');
     target.env('ELASTICSEARCH_ENABLE_REST_TLS', 'true');
@@ -175,4 +205,21 @@ export class ElasticsearchEngine extends DatabaseEngine {
 
     workload.addClientService('Client', { ports: [REST_PORT] });
   }
+
+  /** `heapSize` checked against the memory limit, or half the limit. */
+  private heapSize(target: IEngineTarget): string {
+    const heapSize = this.options.heapSize;
+    if (heapSize === undefined) {
+      return `${sizeFromLimit(target.scope, this.engineName, target.resources, HEAP)}m`;
+    }
+    checkAgainstLimit(target.scope, this.engineName, target.resources, 'heapSize', heapSize, jvmSizeMiB(heapSize), HEAP);
+    return heapSize;
+  }
+}
+
+/** A JVM size (`512m`, `4g`, `1048576k`) in MiB, rounded up. */
+function jvmSizeMiB(size: string): number {
+  const amount = Number(size.slice(0, -1));
+  const unit = size.slice(-1).toLowerCase();
+  return Math.ceil(unit === 'g' ? amount * 1024 : unit === 'm' ? amount : amount / 1024);
 }

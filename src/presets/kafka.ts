@@ -1,35 +1,41 @@
 /**
- * Apache Kafka in KRaft mode: every pod is a controller and a broker.
+ * Apache Kafka in KRaft mode: every pod is a controller and a broker. The facts it relies on are held as data, with
+ * their sources, in `test/contracts/kafka.contract.ts` and checked against the pod it writes.
  *
  * Sources (facts carried over, code written here):
- * - /work/notes/engines.md §5 (Kafka), from the Bitnami chart `bitnami/kafka` (ports 9092 CLIENT, 9093 CONTROLLER,
- *   9094 INTERNAL; advertised listeners on the pod FQDN; `podManagementPolicy: Parallel`) and the image scripts
- *   `bitnami/containers bitnami/kafka/4.0/debian-12/rootfs/opt/bitnami/scripts/kafka-env.sh` and `libkafka.sh`:
- *   - the controller role requires `KAFKA_CFG_CONTROLLER_QUORUM_VOTERS` (validation: "Role 'controller' enabled but
- *     environment variable KAFKA_CFG_CONTROLLER_QUORUM_VOTERS was not provided");
- *   - on Kafka >= 4 a controller is formatted with `--feature=kraft.version=1` and `--initial-controllers` when
- *     `KAFKA_INITIAL_CONTROLLERS` is set, else `--no-initial-controllers`;
+ * - bitnami/containers `bitnami/kafka/4.0/debian-12/rootfs/opt/bitnami/scripts/kafka-env.sh` and `libkafka.sh`
+ *   (commit b3477708):
+ *   - the controller role requires `KAFKA_CFG_CONTROLLER_QUORUM_VOTERS` ("Role 'controller' enabled but environment
+ *     variable KAFKA_CFG_CONTROLLER_QUORUM_VOTERS was not provided");
+ *   - `kafka_kraft_storage_initialize` formats a controller of Kafka >= 4 with `--feature=kraft.version=1` and
+ *     `--initial-controllers` when `KAFKA_INITIAL_CONTROLLERS` is set, else `--no-initial-controllers`; these scripts
+ *     have no `KAFKA_KRAFT_VERSION` (newer ones, e.g. `bitnami/kafka/4.3/...`, do);
  *   - defaults `KAFKA_CLIENT_PASSWORDS`, `KAFKA_INTER_BROKER_PASSWORD`, `KAFKA_CONTROLLER_PASSWORD` = `bitnami`, so
  *     the preset always sets all three from the Secret;
- *   - an empty `KAFKA_CLUSTER_ID` makes each node generate its own, so it comes from the Secret, the same for all.
- * - Newer image scripts (`bitnami/kafka/4.3/.../libkafka.sh`, and its README) add `KAFKA_KRAFT_VERSION` (0 = static
- *   quorum) and default `controller.quorum.bootstrap.servers` to `localhost:9093`; the preset sets
- *   `KAFKA_KRAFT_VERSION=0` so an image override to those versions keeps the same static quorum.
+ *   - an empty `KAFKA_CLUSTER_ID` makes each node generate its own, so it comes from the Secret, the same for all;
+ *   - `KAFKA_HEAP_OPTS` defaults to `-Xmx1024m -Xms1024m`, whatever the container's memory.
  * - Apache Kafka: KAFKA-18028 (apache/kafka#17836, in 4.0.0: `--no-initial-controllers` accepts
- *   `kraft.version=1`), KAFKA-19719 (apache/kafka#20595: "a static quorum defined by controller.quorum.voters but
+ *   `kraft.version=1`), KAFKA-19719 (apache/kafka#20551: "a static quorum defined by controller.quorum.voters but
  *   [controllers formatted] with --no-initial-controllers" is a valid configuration), KIP-853 docs
  *   (apache/kafka#17076: a dynamic quorum uses `controller.quorum.bootstrap.servers` and per-controller directory ids).
- * - bitnami/charts#34015 and PR #34689 (`kraftVersion: 0` for static quorums).
- * - ../shared/REFERENCE.md: 9092 `tcp-client`, 9093 `tcp-controller`, 9094 `tcp-interbroker`; advertised host = pod FQDN.
- * - Image `docker.io/bitnamilegacy/kafka:4.0.0-debian-12-r10` (Bitnami moved versioned tags to `bitnamilegacy` in
- *   Aug 2025, which gets no updates: bitnami/containers#83267).
+ * - apache/kafka `docs/ops.html` ("Java Version": a 6 GB heap on LinkedIn's busiest brokers; Kafka reads and writes
+ *   through the OS page cache, which needs the memory the heap leaves) and "Graceful shutdown" (a stopping broker
+ *   moves its partition leaderships away first, which in KRaft goes through the active controller).
+ * - bitnami/charts `bitnami/kafka` (commit 5165628a): ports 9092 CLIENT, 9093 CONTROLLER, 9094 INTERNAL; advertised
+ *   listeners on the pod FQDN; `podManagementPolicy: Parallel`; `controller.quorum.voters` as
+ *   `<id>@<pod FQDN>:<port>` (`templates/_helpers.tpl`); bitnami/charts#34015 and PR #34689 (`kraftVersion: 0`).
+ * - Istio: https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/#headless-services (ports
+ *   of a headless Service must be declared); port names `tcp-client`, `tcp-controller`, `tcp-interbroker`.
+ * - Image `docker.io/bitnamilegacy/kafka:4.0.0-debian-12-r10` (bitnami/charts commit 936d2fe0; Bitnami moved versioned
+ *   tags to `bitnamilegacy` in Aug 2025, which gets no updates: bitnami/containers#83267).
  */
-import { Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
 import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, POD_INDEX_LABEL, seedWritablePaths, tcpProbe } from '../private/bitnami';
+import { MemoryShare, sizeFromLimit } from '../private/memory';
 
 /**
  * Options of `KafkaEngine`.
@@ -68,6 +74,23 @@ export interface KafkaOptions {
 const LISTENERS = { client: 9092, controller: 9093, interbroker: 9094 };
 
 /**
+ * The heap: half the container's memory limit, the other half for the page cache Kafka serves reads and writes from,
+ * never more than the 6 GB heap Kafka's docs run their busiest brokers with. Below a 1Gi limit (a 512Mi heap for a
+ * combined controller and broker) the configuration is refused.
+ */
+const HEAP: MemoryShare = {
+  what: 'the JVM heap (KAFKA_HEAP_OPTS)',
+  ratio: 0.5,
+  maxMiB: 6144,
+  minLimitMiB: 1024,
+  source: 'apache/kafka docs/ops.html: a 6g heap, the rest for the page cache; 1Gi is the preset\'s floor, a 512Mi heap for a combined '
+    + 'controller and broker',
+};
+
+/** Time for a controlled shutdown: the broker moves its partition leaderships away, then the controller lets it go. */
+const GRACE_SECONDS = 120;
+
+/**
  * Apache Kafka in KRaft mode: `replicas` pods (3 by default), each a controller and a broker
  * (`process.roles=controller,broker`), started in parallel so the controller quorum can form.
  *
@@ -80,6 +103,9 @@ const LISTENERS = { client: 9092, controller: 9093, interbroker: 9094 };
  *   cannot change without downtime: choose the pod count once.
  * - Every listener is SASL_PLAINTEXT (SASL PLAIN between brokers and controllers); encryption in transit comes from
  *   the mesh (mTLS). Outside the mesh the traffic is authenticated but not encrypted.
+ * - Heap: half the container's memory limit, at most 6 GiB (`KAFKA_HEAP_OPTS`); a limit below 1Gi is refused.
+ * - Shutdown: the proxy outlives the broker (a native sidecar, or a classic one that waits for zero connections), so
+ *   the controlled shutdown reaches the controller quorum; 120 s of grace.
  */
 export class KafkaEngine extends DatabaseEngine {
   public readonly engineName = 'kafka';
@@ -124,6 +150,10 @@ export class KafkaEngine extends DatabaseEngine {
       podSecurityContext: BITNAMI_POD_SECURITY,
       // controllers must all start to form the quorum
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
+      // controlled shutdown: the broker asks the active controller (9093, through the proxy) to move its leaderships
+      // away before it stops; without the proxy it cannot, and its partitions are unavailable until the session expires
+      needsProxyUntilExit: true,
+      terminationGracePeriod: Duration.seconds(GRACE_SECONDS),
       writablePaths: ['/opt/bitnami/kafka/config', '/opt/bitnami/kafka/logs', '/tmp'],
     };
   }
@@ -148,7 +178,8 @@ export class KafkaEngine extends DatabaseEngine {
     target.env('KAFKA_CFG_SASL_MECHANISM_INTER_BROKER_PROTOCOL', 'PLAIN');
     // static quorum: every controller by ordinal (= node id) and pod FQDN
     workload.addPeerListEnv('KAFKA_CFG_CONTROLLER_QUORUM_VOTERS', `{ordinal}@{host}:${controller}`, { container: target.container });
-    target.env('KAFKA_KRAFT_VERSION', '0');
+    const heap = sizeFromLimit(target.scope, this.engineName, target.resources, HEAP);
+    target.env('KAFKA_HEAP_OPTS', `-Xms${heap}m -Xmx${heap}m`);
     target.secretEnv('KAFKA_CLUSTER_ID', credentials, 'cluster-id');
     target.env('KAFKA_CLIENT_USERS', (this.options.clientUsers ?? ['user']).join(','));
     target.secretEnv('KAFKA_CLIENT_PASSWORDS', credentials, 'client-passwords');

@@ -15,12 +15,20 @@
  * - bitnami/containers `bitnami/mongodb/8.0/debian-12/Dockerfile`: entrypoint `/opt/bitnami/scripts/mongodb/entrypoint.sh`,
  *   command `/opt/bitnami/scripts/mongodb/run.sh`; `mongodb.conf.tpl`: the log goes to `/opt/bitnami/mongodb/logs/mongodb.log`.
  * - bitnami/charts `bitnami/mongodb/templates/replicaset/statefulset.yaml` and `scripts-configmap.yaml` (setup.sh,
- *   ping-mongodb.sh, readiness-probe.sh), a rendered chart 16.5.45 (probe timings, scratch mounts, the `log-dir` init
- *   container linking the log to stdout, Secret keys `mongodb-root-password` and `mongodb-replica-set-key`);
- *   ../../notes/engines.md §10.
+ *   ping-mongodb.sh, readiness-probe.sh), chart 16.5.45 (probe timings, scratch mounts, the `log-dir` init container
+ *   linking the log to stdout, Secret keys `mongodb-root-password` and `mongodb-replica-set-key`); chart 17.0.2
+ *   (commit 5165628ae0) `values.yaml`: `resourcesPreset: small` (768Mi limit), no cache size.
+ * - the image's `mongodb/run.sh` (bitnami/containers `bitnami/mongodb/7.0/debian-12/rootfs/opt/bitnami/scripts/mongodb/run.sh`,
+ *   commit f82a99dc): `MONGODB_EXTRA_FLAGS` is split into words and appended to mongod's arguments.
+ * - MongoDB docs, WiredTiger memory use (www.mongodb.com/docs/manual/core/wiredtiger/): the internal cache defaults to
+ *   the larger of 50% of (RAM - 1 GB) and 256 MB; in a container, set `cacheSizeGB` below the memory available to it
+ *   (www.mongodb.com/docs/manual/reference/configuration-options/, `storage.wiredTiger.engineConfig.cacheSizeGB`,
+ *   0.25 to 10000).
+ * - MongoDB docs, db.shutdownServer() (www.mongodb.com/docs/manual/reference/method/db.shutdownServer/): on SIGTERM a
+ *   primary steps down, waiting up to `shutdownTimeoutMillisForSignaledShutdown` (15 s) for a secondary to catch up:
+ *   replication traffic after SIGTERM.
  * - MongoDB docs (replica set members): at most 50 members, at most 7 voting members.
- * - ../shared/REFERENCE.md: 27017 `tcp-mongodb` (a `mongo` prefix turns Envoy's Mongo filter on);
- *   `MONGODB_ADVERTISED_HOSTNAME` = pod FQDN.
+ * - Port 27017 `tcp-mongodb` (a `mongo` prefix turns Envoy's Mongo filter on; docs/presets/mongodb.md).
  */
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
@@ -28,6 +36,7 @@ import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
 import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY } from '../private/bitnami';
+import { MemoryShare, sizeFromLimit } from '../private/memory';
 
 /** The pinned default image: the last free Bitnami MongoDB 8.0 tag (amd64 only), under `bitnamilegacy` since Aug 2025. */
 export const MONGODB_DEFAULT_IMAGE = 'docker.io/bitnamilegacy/mongodb:8.0.13-debian-12-r0';
@@ -35,6 +44,25 @@ export const MONGODB_DEFAULT_IMAGE = 'docker.io/bitnamilegacy/mongodb:8.0.13-deb
 const MONGODB_PORT = 27017;
 /** MongoDB allows at most 7 voting members, and the image gives every member it adds a vote. */
 const MAX_VOTING_MEMBERS = 7;
+
+/**
+ * The WiredTiger cache: MongoDB's own default formula, 50% of (memory - 1 GB) and at least 256 MB, applied to the
+ * container's memory limit rather than left to mongod's detection. At least the chart's default limit, which leaves
+ * room beside the cache for mongod and the mongosh probes.
+ */
+const WIREDTIGER_CACHE: MemoryShare = {
+  what: 'the WiredTiger cache (--wiredTigerCacheSizeGB)',
+  ratio: 0.5,
+  reserveMiB: 1024,
+  minMiB: 256,
+  minLimitMiB: 768,
+  source: 'the smallest limit upstream runs it with: bitnami/charts bitnami/mongodb 17.0.2 values.yaml, resourcesPreset small: 768Mi',
+};
+
+/** A size in MiB as mongod's `--wiredTigerCacheSizeGB` value (GB of 1024 MB), rounded down to two decimals. */
+function cacheSizeGb(mib: number): string {
+  return String(Math.floor((mib / 1024) * 100) / 100);
+}
 
 /**
  * The container's command: choose the replica set mode from the pod ordinal, then run the image's own entrypoint.
@@ -83,6 +111,10 @@ export interface MongoDbReplicaSetOptions {
  * and the other pods join it through pod 0's FQDN (`MONGODB_INITIAL_PRIMARY_HOST`), authenticated with the root
  * password and the replica set key from a Secret. Port 27017 is named `tcp-mongodb`, not `mongo-`: Istio turns its
  * Mongo filter on for `mongo` ports, and a database needs only opaque TCP.
+ *
+ * The WiredTiger cache is sized from the memory limit with MongoDB's own formula; a stopping primary steps down while
+ * its proxy still runs (a native sidecar). Pod 0 is initiated with priority 5 (the image's choice), so it takes the
+ * primary back after it restarts.
  *
  * Clients connect to the members themselves, not to a Service:
  * `mongodb://<user>:<password>@<name>-0.<name>-headless.<ns>.svc.<cd>:27017,.../?replicaSet=rs0&authSource=admin`.
@@ -147,6 +179,10 @@ export class MongoDbReplicaSetEngine extends DatabaseEngine {
       },
       podSecurityContext: BITNAMI_POD_SECURITY,
       writablePaths: ['/tmp', '/opt/bitnami/mongodb/conf', '/opt/bitnami/mongodb/tmp', '/opt/bitnami/mongodb/logs', '/.mongodb'],
+      // on SIGTERM a primary steps down and waits up to 15 s for a secondary to catch up, then takes its last
+      // checkpoint: the proxy must outlive mongod, and 30 s would leave the checkpoint 15
+      needsProxyUntilExit: true,
+      terminationGracePeriod: Duration.seconds(60),
     };
   }
 
@@ -163,6 +199,8 @@ export class MongoDbReplicaSetEngine extends DatabaseEngine {
     target.env('MONGODB_INITIAL_PRIMARY_ROOT_USER', rootUser);
     target.secretEnv('MONGODB_ROOT_PASSWORD', this.options.credentials, 'mongodb-root-password');
     target.secretEnv('MONGODB_REPLICA_SET_KEY', this.options.credentials, 'mongodb-replica-set-key');
+    const cacheMiB = sizeFromLimit(target.scope, this.engineName, target.resources, WIREDTIGER_CACHE);
+    target.env('MONGODB_EXTRA_FLAGS', `--wiredTigerCacheSizeGB=${cacheSizeGb(cacheMiB)}`);
     // ALLOW_EMPTY_PASSWORD stays unset: the image's default is `no`, and a root password is always given
   }
 }

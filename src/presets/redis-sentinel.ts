@@ -2,16 +2,26 @@
  * Redis replication with Sentinel: one master, replicas, and a Sentinel beside each Redis.
  *
  * Sources (facts carried over, code written here):
- * - /work/notes/engines.md §2 (Redis with Sentinel), from the Bitnami chart `bitnami/redis`
- *   (`templates/scripts-configmap.yaml`: master discovery with `sentinel get-master-addr-by-name`,
- *   `replica-announce-ip` = pod FQDN, Sentinel `announce-ip` = pod FQDN with `announce-hostnames yes` and
- *   `resolve-hostnames yes`, `exec redis-server <sentinel.conf> --sentinel`) and the image library
- *   `bitnami/containers bitnami/redis-sentinel/8.2/debian-12/rootfs/opt/bitnami/scripts/libredissentinel.sh`.
+ * - bitnami/charts `bitnami/redis/templates/scripts-configmap.yaml` (chart 23.1.1, commit 5165628ae0): master discovery
+ *   with `sentinel get-master-addr-by-name`, `replica-announce-ip` = pod FQDN, Sentinel `announce-ip` = pod FQDN with
+ *   `announce-hostnames yes` and `resolve-hostnames yes`, `exec redis-server <sentinel.conf> --sentinel`; a Sentinel
+ *   id derived from the host name (`sentinel myid $(host_id "$HOSTNAME")`, a SHA-1); `prestop-redis.sh` (a master
+ *   pauses writes, asks Sentinel to fail over and waits) and `prestop-sentinel.sh` (the Sentinel waits for it).
+ * - the image library `bitnami/containers bitnami/redis-sentinel/8.2/debian-12/rootfs/opt/bitnami/scripts/libredissentinel.sh`
+ *   (commit f2e70c88): its setup replaces `etc/` by a symlink, which a read-only root filesystem forbids, so the preset
+ *   writes its own configuration and does not run the image's entrypoint.
  * - Redis Sentinel docs (redis.io/docs/latest/operate/oss_and_stack/management/sentinel/): `sentinel monitor`,
  *   `auth-pass`, `sentinel-pass` (Sentinels authenticating to each other when they `requirepass`), quorum.
+ * - Redis Sentinel docs: "Sentinels never forget already seen Sentinels", so a Sentinel that comes back with a new id
+ *   counts twice towards the majority a failover needs; hence a stable `sentinel myid`.
+ * - Redis docs, SHUTDOWN (redis.io/docs/latest/commands/shutdown/): on SIGTERM a master waits up to `shutdown-timeout`
+ *   (10 s) for lagging replicas: replication traffic after SIGTERM, so the proxy must outlive Redis.
+ * - AWS ElastiCache, "Managing reserved memory" (docs.aws.amazon.com/AmazonElastiCache/latest/dg/redis-memory-management.html):
+ *   `reserved-memory-percent` 25 by default, for replica output buffers, fragmentation and the fork's copy-on-write:
+ *   `maxmemory` = 75% of the memory.
  * - istio/istio#16078, bitnami/charts#4713: with sidecars, replicas announced 127.0.0.1 until the announce addresses
  *   were set to the pod FQDN.
- * - ../shared/REFERENCE.md: 6379 `tcp-redis`, 26379 `tcp-sentinel`; `REDIS_MASTER_HOST` = ordinal-0 FQDN.
+ * - Ports 6379 `tcp-redis`, 26379 `tcp-sentinel` (docs/presets/redis-sentinel.md).
  * - Images: `docker.io/bitnamilegacy/redis:8.2.1-debian-12-r0` and `.../redis-sentinel:8.2.1-debian-12-r0` (the last
  *   free builds; Bitnami moved versioned tags to `bitnamilegacy` in Aug 2025, which gets no updates:
  *   bitnami/containers#83267).
@@ -22,6 +32,7 @@ import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
 import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole, requireSecret } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, checkPinnedImage, shellProbe } from '../private/bitnami';
+import { MemoryShare, sizeFromLimit } from '../private/memory';
 
 /**
  * Options of `RedisSentinelEngine`.
@@ -69,6 +80,20 @@ export interface RedisSentinelOptions {
 const SCRIPTS_DIR = '/opt/bitnami/scripts/start-scripts';
 const REDIS_CONF_DIR = '/opt/bitnami/redis/etc';
 const SENTINEL_CONF_DIR = '/opt/bitnami/redis-sentinel/etc';
+/** How long a stopping master waits for Sentinel to fail over, in seconds (the chart: the grace period minus 10 s). */
+const FAILOVER_WAIT_SECONDS = 20;
+
+/**
+ * `maxmemory`: 75% of the container's memory limit, keeping ElastiCache's default 25% reserve for what Redis does not
+ * count (replica output buffers, fragmentation, the copy-on-write of the AOF rewrite fork). The smallest limit is the
+ * one Bitnami's chart runs Redis with.
+ */
+const MAXMEMORY: MemoryShare = {
+  what: 'Redis maxmemory',
+  ratio: 0.75,
+  minLimitMiB: 192,
+  source: 'the smallest limit upstream runs it with: bitnami/charts bitnami/redis 23.1.1 values.yaml, master.resourcesPreset nano: 192Mi',
+};
 
 /**
  * Asks the Sentinel of every pod, by pod FQDN, which master it monitors; prints the first answer. Nothing is printed
@@ -105,6 +130,7 @@ conf="${REDIS_CONF_DIR}/redis.conf"
   echo "bind * -::*"
   echo "dir $REDIS_DATA_DIR"
   echo "appendonly yes"
+  echo "maxmemory $REDIS_MAXMEMORY"
   echo "requirepass $(conf_quote "$REDIS_PASSWORD")"
   echo "masterauth $(conf_quote "$REDIS_PASSWORD")"
   echo "replica-announce-ip $REDIS_ANNOUNCE_HOST"
@@ -128,9 +154,12 @@ if [ -z "$master" ]; then
 fi
 umask 077
 conf="${SENTINEL_CONF_DIR}/sentinel.conf"
+# the same id at every start: the other Sentinels never forget an id, and a new one would count twice in the majority
+myid="$(printf '%s' "$REDIS_SENTINEL_ANNOUNCE_IP" | sha1sum | cut -c1-40)"
 {
   echo "port 26379"
   echo "dir /tmp"
+  echo "sentinel myid $myid"
   echo "sentinel resolve-hostnames yes"
   echo "sentinel announce-hostnames yes"
   echo "sentinel announce-ip $REDIS_SENTINEL_ANNOUNCE_IP"
@@ -148,6 +177,37 @@ exec redis-server "$conf" --sentinel
 `;
 
 /**
+ * Runs before Redis is stopped: a master pauses writes, asks its Sentinel to fail over and waits until the Sentinel
+ * names another master, so the set keeps a master (and the writes) instead of waiting `downAfter` for a failover.
+ */
+const PRESTOP_REDIS = `#!/bin/bash
+set -u
+cli() { timeout 3 redis-cli --no-auth-warning -h 127.0.0.1 "$@" 2>/dev/null; }
+master_is_me() {
+  [ "$(cli -p 26379 sentinel get-master-addr-by-name "$REDIS_MASTER_SET" | head -n 1)" = "$REDIS_ANNOUNCE_HOST" ]
+}
+[ "$(cli -p 6379 role | head -n 1)" = "master" ] && master_is_me || exit 0
+echo "stopping the master: pausing writes and asking Sentinel to fail over"
+cli -p 6379 client pause ${(FAILOVER_WAIT_SECONDS + 2) * 1000} write >/dev/null
+cli -p 26379 sentinel failover "$REDIS_MASTER_SET"
+for _ in $(seq 1 ${FAILOVER_WAIT_SECONDS}); do
+  master_is_me || { echo "Sentinel failed over"; exit 0; }
+  sleep 1
+done
+echo "no failover within ${FAILOVER_WAIT_SECONDS}s: stopping anyway"
+`;
+
+/** Keeps the Sentinel of a stopping master up until it has failed over (it is the one asked to). */
+const PRESTOP_SENTINEL = `#!/bin/bash
+set -u
+for _ in $(seq 1 ${FAILOVER_WAIT_SECONDS}); do
+  master="$(timeout 3 redis-cli --no-auth-warning -h 127.0.0.1 -p 26379 sentinel get-master-addr-by-name "$REDIS_MASTER_SET" 2>/dev/null | head -n 1)"
+  [ "$master" = "$REDIS_SENTINEL_ANNOUNCE_IP" ] || exit 0
+  sleep 1
+done
+`;
+
+/**
  * Redis replication with Sentinel: `replicas` pods (3 by default), each running Redis (6379) and a Sentinel (26379,
  * in its own container `sentinel`). Every address is a pod FQDN: replicas announce
  * `<pod>.<name>-headless.<ns>.svc.<cd>` (`replica-announce-ip`), Sentinels announce theirs (`announce-ip`, with
@@ -160,6 +220,9 @@ exec redis-server "$conf" --sentinel
  *
  * Clients: a Sentinel-aware client asks `<name>:26379` for the master of `masterSet` and connects to the FQDN it
  * gets; the ClusterIP Service `<name>` also exposes 6379, which reaches any pod (a replica answers reads only).
+ *
+ * `maxmemory` is 75% of Redis' memory limit (writes fail past it, `noeviction`); each Sentinel keeps its id across
+ * restarts; a stopping master hands over to a replica first, while its proxy still runs (a native sidecar).
  */
 export class RedisSentinelEngine extends DatabaseEngine {
   public readonly engineName = 'redis-sentinel';
@@ -224,6 +287,7 @@ export class RedisSentinelEngine extends DatabaseEngine {
       container: {
         securityContext: BITNAMI_CONTAINER_SECURITY,
         command: ['/bin/bash', `${SCRIPTS_DIR}/start-redis.sh`],
+        lifecycle: { preStop: kplus.Handler.fromCommand(['/bin/bash', `${SCRIPTS_DIR}/prestop-redis.sh`]) },
         readiness: shellProbe('redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG', { ...timings, timeout: 2 }),
         liveness: shellProbe('redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG', timings),
       },
@@ -237,6 +301,7 @@ export class RedisSentinelEngine extends DatabaseEngine {
         image: sentinelImage,
         securityContext: BITNAMI_CONTAINER_SECURITY,
         command: ['/bin/bash', `${SCRIPTS_DIR}/start-sentinel.sh`],
+        lifecycle: { preStop: kplus.Handler.fromCommand(['/bin/bash', `${SCRIPTS_DIR}/prestop-sentinel.sh`]) },
         envVariables: {
           REDIS_PASSWORD: password,
           REDISCLI_AUTH: password,
@@ -253,6 +318,10 @@ export class RedisSentinelEngine extends DatabaseEngine {
         },
       }],
       writablePaths: [REDIS_CONF_DIR, SENTINEL_CONF_DIR, '/tmp'],
+      // the failover before a master stops, and the master's wait for its replicas on SIGTERM, need the proxy
+      needsProxyUntilExit: true,
+      // the failover wait, then up to shutdown-timeout (10 s) for lagging replicas, then a margin
+      terminationGracePeriod: Duration.seconds(FAILOVER_WAIT_SECONDS + 25),
     };
   }
 
@@ -263,7 +332,12 @@ export class RedisSentinelEngine extends DatabaseEngine {
     const sentinel = workload.statefulSet.containers.find(c => c.name === 'sentinel')!;
     const scripts = new kplus.ConfigMap(target.scope, 'Scripts', {
       metadata: { name: `${workload.name}-scripts`, namespace: workload.namespace },
-      data: { 'start-redis.sh': START_REDIS, 'start-sentinel.sh': START_SENTINEL },
+      data: {
+        'start-redis.sh': START_REDIS,
+        'start-sentinel.sh': START_SENTINEL,
+        'prestop-redis.sh': PRESTOP_REDIS,
+        'prestop-sentinel.sh': PRESTOP_SENTINEL,
+      },
     });
     const scriptsVolume = kplus.Volume.fromConfigMap(target.scope, 'ScriptsVolume', scripts, { name: 'start-scripts' });
     target.container.mount(SCRIPTS_DIR, scriptsVolume, { readOnly: true });
@@ -273,6 +347,7 @@ export class RedisSentinelEngine extends DatabaseEngine {
     target.secretEnv('REDISCLI_AUTH', credentials, 'redis-password');
     target.env('REDIS_MASTER_SET', masterSet);
     target.env('REDIS_DATA_DIR', `${this.storage.mountPath}/data`);
+    target.env('REDIS_MAXMEMORY', `${sizeFromLimit(target.scope, this.engineName, target.resources, MAXMEMORY)}mb`);
     // who I am, who my peers are, and who is master when no Sentinel knows: pod FQDNs only
     workload.addPodHostEnv('REDIS_ANNOUNCE_HOST', { container: target.container });
     workload.addPeerListEnv('REDIS_PEERS', '{host}', { separator: ' ', container: target.container });

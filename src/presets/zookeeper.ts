@@ -1,22 +1,27 @@
 /**
- * Apache ZooKeeper: an ensemble with a fixed membership, ids 1..n.
+ * Apache ZooKeeper: an ensemble with a fixed membership, ids 1..n. The facts it relies on are held as data, with their
+ * sources, in `test/contracts/zookeeper.contract.ts` and checked against the pod it writes.
  *
  * Sources (facts carried over, code written here):
- * - /work/notes/engines.md §6 (ZooKeeper) and the image scripts
- *   `bitnami/containers bitnami/zookeeper/3.9/debian-12/rootfs/opt/bitnami/scripts/libzookeeper.sh` and
- *   `zookeeper/entrypoint.sh`:
+ * - bitnami/containers `bitnami/zookeeper/3.9/debian-12/rootfs/opt/bitnami/scripts/zookeeper-env.sh` and
+ *   `libzookeeper.sh` (commit 2d4af38a), `zookeeper/entrypoint.sh` (commit accc9959):
  *   - `ZOO_SERVERS` is split on `,`, `;` or space; with `::` every entry must match
  *     `host:port:port[:observer|:participant]::id` and becomes `server.<id>=<host>:2888:3888;2181`;
  *   - `ZOO_SERVER_ID` is written to `<dataDir>/myid` when the data directory is empty;
  *   - without `ZOO_ENABLE_AUTH=yes` the image refuses to start unless `ALLOW_EMPTY_PASSWORD=yes` (never set here);
  *   - SASL (`ZOO_ENABLE_AUTH`, `ZOO_ENABLE_QUORUM_AUTH`) is refused while `ZOO_FIPS_MODE` is yes (its default);
  *   - `ZOO_LISTEN_ALLIPS_ENABLED=yes` writes `quorumListenOnAllIPs=true`;
+ *   - `ZOO_HEAP_SIZE` (MiB, default 1024 whatever the container's memory) becomes `-Xmx`/`-Xms`;
+ *   - `ZOO_AUTOPURGE_INTERVAL` defaults to 0: old snapshots and transaction logs are never purged;
  *   - the entrypoint copies the default configuration into an empty `conf/` (so it can be a writable emptyDir).
+ * - bitnami/charts `bitnami/zookeeper` (commit 5165628a): `values.yaml` `autopurge.purgeInterval: 1`,
+ *   `autopurge.snapRetainCount: 10`; the last image the chart pinned is `3.9.3-debian-12-r21` (commit 3d774dec).
  * - istio/istio#19280, helm/charts#17183, pravega/zookeeper-operator#109: quorum ports bound to the pod IP broke under
  *   sidecars that forwarded to localhost (before Istio 1.10); `quorumListenOnAllIPs=true` is the fix.
- * - ZooKeeper admin guide (zookeeper.apache.org/doc/r3.9.3/zookeeperAdmin.html): `ruok` four-letter word, myid.
- * - ../shared/REFERENCE.md: 2181 `tcp-client`, 2888 `tcp-follower`, 3888 `tcp-election`; `ZOO_SERVERS` =
- *   `<fqdn>:2888:3888::<id>` list.
+ * - ZooKeeper admin guide (https://zookeeper.apache.org/doc/r3.9.3/zookeeperAdmin.html): `ruok` four-letter word,
+ *   myid, "a maximum heap size of 3GB for a 4GB machine" (never let ZooKeeper swap).
+ * - Istio: https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/#headless-services (ports
+ *   of a headless Service must be declared); port names `tcp-client`, `tcp-follower`, `tcp-election`.
  * - Image `docker.io/bitnamilegacy/zookeeper:3.9.3-debian-12-r22` (Bitnami moved versioned tags to `bitnamilegacy`
  *   in Aug 2025, which gets no updates: bitnami/containers#83267).
  */
@@ -26,6 +31,7 @@ import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
 import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY, shellProbe, wrapEntrypoint } from '../private/bitnami';
+import { MemoryShare, sizeFromLimit } from '../private/memory';
 
 /**
  * Options of `ZooKeeperEngine`.
@@ -69,11 +75,29 @@ export interface ZooKeeperOptions {
 const ENTRYPOINT = '/opt/bitnami/scripts/zookeeper/entrypoint.sh /opt/bitnami/scripts/zookeeper/run.sh';
 
 /**
+ * The heap: three quarters of what the container's memory limit leaves after 256Mi for the JVM itself (metaspace,
+ * threads, network buffers), the admin guide's "3GB heap for a 4GB machine". A limit below 512Mi is refused.
+ */
+const HEAP: MemoryShare = {
+  what: 'the JVM heap (ZOO_HEAP_SIZE)',
+  ratio: 0.75,
+  reserveMiB: 256,
+  minLimitMiB: 512,
+  source: 'ZooKeeper admin guide, zookeeperAdmin.html: a 3GB heap for a 4GB machine; the 256Mi reserve and the 512Mi floor are the preset\'s',
+};
+
+/** Autopurge, as the chart sets it: every hour, keeping the 10 newest snapshots (and their transaction logs). */
+const AUTOPURGE = { intervalHours: 1, retainCount: 10 };
+
+/**
  * Apache ZooKeeper: `replicas` pods (3 by default) started in parallel. Server ids are ordinal + 1 (ZooKeeper ids
  * start at 1): `ZOO_SERVERS = <pod FQDN>:2888:3888::<ordinal + 1>` for every pod, space-separated, and
  * `ZOO_SERVER_ID` is computed from the pod name by a wrapper before the image's own entrypoint. The quorum listens on
  * all interfaces (`ZOO_LISTEN_ALLIPS_ENABLED=yes`), clients must authenticate (SASL), and the membership is fixed:
  * changing `replicas` later needs a rolling restart of every server (or ZooKeeper's dynamic reconfiguration).
+ *
+ * The heap is three quarters of the memory limit less 256Mi (`ZOO_HEAP_SIZE`; a limit below 512Mi is refused), and
+ * old snapshots and transaction logs are purged every hour, keeping the 10 newest.
  */
 export class ZooKeeperEngine extends DatabaseEngine {
   public readonly engineName = 'zookeeper';
@@ -128,6 +152,8 @@ export class ZooKeeperEngine extends DatabaseEngine {
       podSecurityContext: BITNAMI_POD_SECURITY,
       // every server must start for the ensemble to elect a leader
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
+      // no needsProxyUntilExit: a stopping server tells no one; its peers see the connections close and, when it led,
+      // elect another leader among themselves
       writablePaths: ['/opt/bitnami/zookeeper/conf', '/opt/bitnami/zookeeper/logs', '/tmp'],
     };
   }
@@ -142,6 +168,9 @@ export class ZooKeeperEngine extends DatabaseEngine {
     workload.addPeerListEnv('ZOO_SERVERS', '{host}:2888:3888::{id}', { separator: ' ', container: target.container });
     target.env('ZOO_LISTEN_ALLIPS_ENABLED', 'yes');
     target.env('ZOO_4LW_COMMANDS_WHITELIST', 'srvr, mntr, ruok');
+    target.env('ZOO_HEAP_SIZE', String(sizeFromLimit(target.scope, this.engineName, target.resources, HEAP)));
+    target.env('ZOO_AUTOPURGE_INTERVAL', String(AUTOPURGE.intervalHours));
+    target.env('ZOO_AUTOPURGE_RETAIN_COUNT', String(AUTOPURGE.retainCount));
     // SASL/DIGEST-MD5 is refused in FIPS mode, the image's default
     target.env('ZOO_FIPS_MODE', 'no');
     target.env('ZOO_ENABLE_AUTH', 'yes');

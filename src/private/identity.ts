@@ -51,7 +51,8 @@ export function serviceFqdn(name: string, namespace: string, clusterDomain: stri
   return `${name}.${namespace}.svc.${clusterDomain}`;
 }
 
-function suggestName(value: string): string {
+/** A valid DNS label close to `value`, for the fix of an error. */
+export function suggestName(value: string): string {
   const cleaned = value.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '').replace(/-+$/, '').slice(0, 52).replace(/-+$/, '');
   return cleaned || 'my-app';
 }

@@ -19,6 +19,13 @@ export interface MemoryShare {
   readonly reserveMiB?: number;
   /** The result is never above this, in MiB. */
   readonly maxMiB?: number;
+  /**
+   * The result is never below `min(limit × atLeast.ratio, atLeast.maxMiB)`: for formulas that take the larger of two
+   * capped shares, e.g. Cassandra's `max(min(1/2 RAM, 1 GiB), min(1/4 RAM, 8 GiB))`.
+   */
+  readonly atLeast?: { readonly ratio: number; readonly maxMiB: number };
+  /** The result is never below this, in MiB (e.g. MongoDB's 256 MB cache floor). */
+  readonly minMiB?: number;
   /** The smallest memory limit the engine starts with, in MiB: below it the configuration is refused. */
   readonly minLimitMiB: number;
   /** Where the ratio and the minimum come from (a source the reader can open). */
@@ -38,15 +45,42 @@ export function memoryLimitMiB(resources: kplus.ContainerResources | undefined):
 export function sizeFromLimit(scope: IConstruct, engine: string, resources: kplus.ContainerResources | undefined, share: MemoryShare): number {
   const limit = memoryLimitMiB(resources);
   if (limit === undefined) {
-    fail(scope, `${engine}: the container has no memory limit, so ${share.what} cannot be sized from it and the engine would size itself from the `
-      + `node's memory; set resources.memory.limit (at least ${formatMiB(share.minLimitMiB)})`);
+    fail(scope, `${engine}: the container has no memory limit, so ${share.what} cannot be sized from it (unsized, the engine takes its own `
+      + `default or the node's memory, which the container may not have); set resources.memory.limit (at least ${formatMiB(share.minLimitMiB)})`);
   }
   if (limit < share.minLimitMiB) {
-    fail(scope, `${engine}: memory limit ${formatMiB(limit)} is below the ${formatMiB(share.minLimitMiB)} the engine needs to start (${share.source}); `
+    fail(scope, `${engine}: memory limit ${formatMiB(limit)} is below the engine's minimum of ${formatMiB(share.minLimitMiB)} (${share.source}); `
       + `raise resources.memory.limit to ${formatMiB(share.minLimitMiB)} or more`);
   }
   const sized = Math.floor((limit - (share.reserveMiB ?? 0)) * share.ratio);
-  return Math.max(1, share.maxMiB === undefined ? sized : Math.min(sized, share.maxMiB));
+  const capped = share.maxMiB === undefined ? sized : Math.min(sized, share.maxMiB);
+  const floor = share.atLeast === undefined ? 0 : Math.min(Math.floor(limit * share.atLeast.ratio), share.atLeast.maxMiB);
+  return Math.max(share.minMiB ?? 1, capped, floor);
+}
+
+/**
+ * Fails, naming the option, its value, the limit and the fix, when a size the user gave (`option`, `sizeMiB`) is
+ * more than `share.ratio` of the container's memory limit (or the container has no memory limit): for options that
+ * bypass `sizeFromLimit`, such as an explicit heap size.
+ */
+export function checkAgainstLimit(scope: IConstruct, engine: string, resources: kplus.ContainerResources | undefined, option: string,
+  value: string, sizeMiB: number, share: MemoryShare): void {
+  const limit = memoryLimitMiB(resources);
+  if (limit === undefined) {
+    fail(scope, `${engine}: ${option} '${value}' cannot be checked against the container's memory limit, which is not set; `
+      + `set resources.memory.limit (at least ${formatMiB(Math.ceil(sizeMiB / share.ratio))} for this ${option})`);
+  }
+  const allowed = Math.floor(limit * share.ratio);
+  if (sizeMiB > allowed) {
+    fail(scope, `${engine}: ${option} '${value}' (${formatMiB(sizeMiB)}) is more than ${share.what} may take of the ${formatMiB(limit)} memory limit `
+      + `(${Math.round(share.ratio * 100)}%, ${formatMiB(allowed)}; ${share.source}); lower ${option} to ${formatMiB(allowed)} or less, `
+      + `or raise resources.memory.limit to ${formatMiB(Math.ceil(sizeMiB / share.ratio))}`);
+  }
+}
+
+/** A whole number of MiB in bytes, for settings that take bytes. */
+export function mibToBytes(mib: number): number {
+  return mib * 1024 * 1024;
 }
 
 /** `512Mi`, `2Gi`, `1536Mi`. */

@@ -14,6 +14,52 @@ export interface ChartFacts {
   clusterDomain?: string;
   /** Service hosts (FQDNs) the chart refers to that are declared outside the app. */
   readonly externalHosts: Set<string>;
+  /** What must (and must not) get through, produced when the chart is synthesised (clients are added after construction). */
+  readonly traffic: Array<() => TrafficFacts>;
+}
+
+/** A workload, by kind, namespace and name. */
+export interface WorkloadRef {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Who an intended edge comes from: the workload's own pods, the kubelet, a client (by namespace, service account, labels). */
+export interface IntendedSourceFact {
+  readonly kind: 'self' | 'kubelet' | 'outside' | 'client';
+  readonly namespace?: string;
+  readonly serviceAccount?: string;
+  readonly podLabels?: Readonly<Record<string, string>>;
+}
+
+/** An edge a construct intends: the source, the destination's container ports, and what it must get. */
+export interface IntendedEdgeFact {
+  readonly intent: 'peer' | 'client' | 'probe' | 'scraper';
+  readonly destination: WorkloadRef;
+  readonly source: IntendedSourceFact;
+  /** Container ports; empty for probes means the ports the pods' probes use. */
+  readonly ports: ReadonlyArray<number>;
+  readonly expected: 'mtls' | 'plaintext' | 'allowed';
+  /** The construct path that intends it. */
+  readonly owner: string;
+}
+
+/** A waypoint the constructs describe, whether or not they write its Gateway. */
+export interface WaypointFact {
+  readonly name: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  /** `service`, `workload`, `all`; undefined when only its Gateway (if in the app) can tell. */
+  readonly trafficType?: string;
+}
+
+/** The traffic facts of one construct. */
+export interface TrafficFacts {
+  readonly intended: ReadonlyArray<IntendedEdgeFact>;
+  /** Workloads whose allow-list is real: a source nobody admitted must be denied. */
+  readonly protected: ReadonlyArray<{ readonly destination: WorkloadRef; readonly owner: string }>;
+  readonly waypoints: ReadonlyArray<WaypointFact>;
 }
 
 /** What the analysis does with a chart that holds mesh constructs. */
@@ -54,6 +100,12 @@ export function recordExternalHost(scope: IConstruct, host: string): void {
   factsOf(Chart.of(scope)).externalHosts.add(host);
 }
 
+/** Records what `scope` intends to get through, computed at synthesis by `produce`. */
+export function recordTraffic(scope: IConstruct, produce: () => TrafficFacts): void {
+  recordMeshConstruct(scope);
+  factsOf(Chart.of(scope)).traffic.push(produce);
+}
+
 /** The facts recorded for a chart, if any. */
 export function chartFacts(chart: Chart): ChartFacts | undefined {
   return (chart as unknown as { [FACTS]?: ChartFacts })[FACTS];
@@ -62,7 +114,7 @@ export function chartFacts(chart: Chart): ChartFacts | undefined {
 function factsOf(chart: Chart): ChartFacts {
   const holder = chart as unknown as { [FACTS]?: ChartFacts };
   if (!holder[FACTS]) {
-    Object.defineProperty(chart, FACTS, { value: { externalHosts: new Set<string>() }, enumerable: false });
+    Object.defineProperty(chart, FACTS, { value: { externalHosts: new Set<string>(), traffic: [] }, enumerable: false });
   }
   return holder[FACTS]!;
 }

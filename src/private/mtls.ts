@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { ClientTls, PortTls } from '../destination-rule';
+import { ClientTls, PortTls, TlsMode } from '../destination-rule';
 import { MeshModeKind } from '../mesh-mode';
 import { IMeshWorkload } from '../mesh-workload';
 import { MtlsMode, PortMtls } from '../peer-authentication';
@@ -23,6 +23,12 @@ export interface MtlsPlan {
   readonly clientTls?: ClientTls;
   /** Per-port TLS for the Services (plaintext ports). */
   readonly clientPortTls: PortTls[];
+  /**
+   * Container ports that receive plaintext: every port of a PERMISSIVE or DISABLE workload but its STRICT ports, each
+   * non-STRICT port, each port that bypasses the sidecar, every port of pods outside the mesh. Identity rules (which
+   * need mTLS) never match on them.
+   */
+  isPlaintext(port: number): boolean;
 }
 
 export function planMtls(scope: IConstruct, workload: IMeshWorkload, mode: MtlsMode | undefined, portModes: PortMtls[]): MtlsPlan {
@@ -36,7 +42,7 @@ export function planMtls(scope: IConstruct, workload: IMeshWorkload, mode: MtlsM
     if (mode !== undefined || portModes.length > 0) {
       fail(scope, `'${workload.name}' runs outside the mesh: there is no proxy to apply mTLS modes; remove mode and portLevelMtls`);
     }
-    return { clientTls: ClientTls.disable(), clientPortTls: [] };
+    return { clientTls: ClientTls.disable(), clientPortTls: [], isPlaintext: () => true };
   }
 
   const workloadMode = mode ?? MtlsMode.STRICT;
@@ -65,9 +71,11 @@ export function planMtls(scope: IConstruct, workload: IMeshWorkload, mode: MtlsM
       portTls.set(port.port, ClientTls.istioMutual()); // a STRICT port of a plaintext workload
     }
   }
+  const strictPorts = new Set(portModes.filter(p => p.mode === MtlsMode.STRICT).map(p => p.port));
   return {
     peerAuthentication: { mode: workloadMode, ports: portModes.map(p => ({ ...p })) },
     clientTls,
     clientPortTls: [...portTls.entries()].sort(([a], [b]) => a - b).map(([port, tls]) => ({ port, tls })),
+    isPlaintext: port => portTls.get(port)?.mode === TlsMode.DISABLE || (plaintextWorkload && !strictPorts.has(port)),
   };
 }

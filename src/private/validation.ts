@@ -98,3 +98,28 @@ export function unpinnedImageProblem(image: string): string | undefined {
   }
   return `is not pinned (${tag === 'latest' ? ':latest' : 'no tag'})`;
 }
+
+/**
+ * The one check for pinned images, for a database's image and every container of a StatefulSet: explains why `image`
+ * is refused (with the fix), or returns undefined when it is pinned.
+ *
+ * @param owner what runs the image, e.g. `container 'web'`; the message reads `image '<image>' of <owner> ...`
+ */
+export function unpinnedImageError(image: string, owner?: string): string | undefined {
+  const problem = unpinnedImageProblem(image);
+  if (problem === undefined) {
+    return undefined;
+  }
+  const lastSlash = image.lastIndexOf('/');
+  const tagAt = image.indexOf(':', lastSlash + 1);
+  const repository = (tagAt < 0 ? image : image.slice(0, tagAt)).replace(/@.*$/, '');
+  return `image '${image}'${owner ? ` of ${owner}` : ''} ${problem}: a restart could run another version; pin a version tag or a digest, `
+    + `e.g. '${repository}:<version>' or '${repository}@sha256:<digest>'`;
+}
+
+/** Explains why `replicas` is not a number of pods (a whole number of at least 1), with the fix, or returns undefined. */
+export function replicasError(replicas: number): string | undefined {
+  return Number.isInteger(replicas) && replicas >= 1
+    ? undefined
+    : `replicas ${replicas} is not a whole number of at least 1; set replicas: 1 or more`;
+}

@@ -47,11 +47,19 @@ export interface ContainerContract {
    * the container's command or args, a probe or lifecycle command, another env value, or a ConfigMap the pod mounts.
    */
   readonly ownVars?: Readonly<Record<string, string>>;
-  /** Absolute paths the image writes at start (files or directories). */
-  readonly writes: ReadonlyArray<{ readonly path: string } & Fact>;
+  /**
+   * Absolute paths the image writes at start (files or directories), after symlinks are resolved. `persistent` marks
+   * data that must outlive the pod: the innermost writable mount holding it must be a volume claim, not an emptyDir.
+   */
+  readonly writes: ReadonlyArray<{ readonly path: string; readonly persistent?: boolean } & Fact>;
   /**
    * Env vars that carry this pod's advertised address (`host`: the pod FQDN, possibly with a scheme, a prefix such as
    * `rabbit@` or a port) or the peers' addresses (`peers`: every listed host a pod FQDN on the headless Service).
    */
-  readonly advertises?: ReadonlyArray<{ readonly env: string; readonly kind: 'host' | 'peers' } & Fact>;
+  readonly advertises?: ReadonlyArray<{
+    readonly env: string;
+    readonly kind: 'host' | 'peers';
+    /** Set only with a preset option (e.g. announcing hostnames): checked where set, and it must be set in some variant. */
+    readonly optional?: boolean;
+  } & Fact>;
 }

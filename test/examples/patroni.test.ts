@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { parse } from 'yaml';
 import { PatroniChart } from '../../examples/patroni';
 import { expectEveryPortDeclaredAndNamed, expectMtlsAgreement, expectPodAddressesResolve } from '../support/assertions';
 import { all, only, synth } from '../support/manifests';
@@ -66,6 +67,16 @@ describe('example: patroni', () => {
     const clientEnv = Object.fromEntries(orders.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(clientEnv).toMatchObject({ DATABASE_HOST: 'pg.db.svc.cluster.local', DATABASE_READ_HOST: 'pg-repl.db.svc.cluster.local' });
     expect(orders.spec.template.spec.serviceAccountName).toBe('orders');
+  });
+
+  test('Patroni runs on its ConfigMap file with address-agnostic SCRAM pg_hba, and keeps its proxy until it exits', () => {
+    expect(container.image).toBe('registry.example.com/patroni:4.0.6-pg17');
+    expect(container.command).toEqual(['patroni', '/etc/patroni/patroni.yml']);
+    const config = parse(only(manifests, 'ConfigMap', 'pg-patroni').data['patroni.yml']);
+    expect(config.postgresql.pg_hba).toContain('host replication standby 0.0.0.0/0 scram-sha-256');
+    expect(config.postgresql.parameters.shared_buffers).toBe('512MB');
+    expect(sts.spec.template.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(300);
   });
 
   test('Patroni gets least-privilege RBAC and a token; passwords only by Secret reference', () => {

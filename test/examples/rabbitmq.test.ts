@@ -60,6 +60,13 @@ describe('example: rabbitmq', () => {
     expect(env.RABBITMQ_ERL_COOKIE).toEqual({ secretKeyRef: { name: 'rabbitmq-credentials', key: 'rabbitmq-erlang-cookie' } });
   });
 
+  test('the nodes keep their data on the claim, accept the administrator from other pods, and keep their proxy until they exit', () => {
+    expect(container.volumeMounts).toContainEqual({ name: 'data', mountPath: '/opt/bitnami/rabbitmq/.rabbitmq/mnesia' });
+    expect(env.RABBITMQ_MANAGEMENT_ALLOW_WEB_ACCESS).toBe('true');
+    expect(sts.spec.template.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(120);
+  });
+
   test('the namespace has sidecar injection on', () => {
     expect(only(manifests, 'Namespace', 'messaging').metadata).toEqual({ name: 'messaging', labels: { 'istio-injection': 'enabled' } });
   });

@@ -1,9 +1,12 @@
-import { CassandraEngine, MeshAwareDatabase, MeshClient } from '../../src';
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { CassandraEngine, MeshAwareDatabase, MeshClient, MeshMode } from '../../src';
 import { credentials, synthDatabase } from '../support/database';
 import { all, chart, only } from '../support/manifests';
 
-function cassandra(c = chart('ns'), options: Partial<ConstructorParameters<typeof CassandraEngine>[0]> = {}, replicas?: number) {
-  return new MeshAwareDatabase(c, 'Cassandra', { replicas, engine: new CassandraEngine({ credentials: credentials(c, 'cassandra-credentials'), ...options }) });
+function cassandra(c = chart('ns'), options: Partial<ConstructorParameters<typeof CassandraEngine>[0]> = {}, replicas?: number,
+  resources?: kplus.ContainerResources) {
+  return new MeshAwareDatabase(c, 'Cassandra', { replicas, resources, meshMode: MeshMode.sidecar(), engine: new CassandraEngine({ credentials: credentials(c, 'cassandra-credentials'), ...options }) });
 }
 
 describe('CassandraEngine', () => {
@@ -30,6 +33,42 @@ describe('CassandraEngine', () => {
     cassandra(c);
     const { env } = synthDatabase(c);
     expect(env.CASSANDRA_SEEDS).toBe('cassandra-0.cassandra-headless.ns.svc.cluster.local,cassandra-1.cassandra-headless.ns.svc.cluster.local');
+  });
+
+  test('the password seeder waits only for itself, not for the other seeds', () => {
+    // libcassandra.sh cassandra_initialize: the seeder waits for CQL on every CASSANDRA_PEERS entry (default: the seeds)
+    // before it sets the password, 100 x 10 s; pod 1 exists only once pod 0 is ready (OrderedReady), and a timeout
+    // leaves the ring on the default password for good
+    const c = chart('ns');
+    cassandra(c);
+    const { env, container } = synthDatabase(c);
+    expect(env.CASSANDRA_PEERS).toBe('cassandra-0.cassandra-headless.ns.svc.cluster.local');
+    const names = container.env.map((e: any) => e.name);
+    expect(names.indexOf('CASSANDRA_PEERS')).toBeGreaterThan(-1);
+  });
+
+  test('the heap is Cassandra\'s own rule applied to the memory limit, recomputed when resources are overridden', () => {
+    // apache/cassandra conf/cassandra-env.sh: max(min(1/2, 1024 MB), min(1/4, 8192 MB)); young generation
+    // min(100 MB per core, 1/4 heap)
+    const heapFor = (memory: Size, cpu?: kplus.Cpu) => {
+      const c = chart('ns');
+      cassandra(c, {}, undefined, { memory: { request: memory, limit: memory }, cpu: cpu ? { limit: cpu } : undefined });
+      const { env } = synthDatabase(c);
+      return [env.MAX_HEAP_SIZE, env.HEAP_NEWSIZE];
+    };
+    expect(heapFor(Size.gibibytes(2))).toEqual(['1024M', '100M']);
+    expect(heapFor(Size.gibibytes(3))).toEqual(['1024M', '100M']);
+    expect(heapFor(Size.gibibytes(16), kplus.Cpu.units(4))).toEqual(['4096M', '400M']);
+    expect(heapFor(Size.gibibytes(64), kplus.Cpu.millis(16000))).toEqual(['8192M', '1600M']);
+    expect(heapFor(Size.gibibytes(8), kplus.Cpu.millis(1500))).toEqual(['2048M', '200M']);
+  });
+
+  test('the default resources give a 1024M heap in a 4Gi limit', () => {
+    const c = chart('ns');
+    cassandra(c);
+    const { env, container } = synthDatabase(c);
+    expect(container.resources.limits.memory).toBe('4096Mi');
+    expect(env).toMatchObject({ MAX_HEAP_SIZE: '1024M', HEAP_NEWSIZE: '200M' });
   });
 
   test('seedCount never lists more seeds than pods', () => {
@@ -74,6 +113,14 @@ describe('CassandraEngine', () => {
     expect(container.lifecycle.preStop.exec.command).toEqual(['sh', '-c', 'nodetool drain']);
   });
 
+  test('the drain reaches the ring before the proxy goes: a native sidecar, 120 s of grace', () => {
+    const c = chart('ns');
+    cassandra(c);
+    const { sts } = synthDatabase(c);
+    expect(sts.spec.template.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(120);
+  });
+
   test('writable conf, logs, tmp and nodetool home; data on a 10Gi claim', () => {
     const c = chart('ns');
     cassandra(c);
@@ -96,6 +143,11 @@ describe('CassandraEngine', () => {
   });
 
   describe('fails when', () => {
+    test('the memory limit is too small for the heap and what Cassandra keeps off it', () => {
+      expect(() => cassandra(chart('ns'), {}, undefined, { memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) } }))
+        .toThrow(/test\/Cassandra: cassandra: memory limit 1Gi is below the engine's minimum of 2Gi \(.*\); raise resources.memory.limit to 2Gi or more/);
+    });
+
     test('seedCount is not a positive whole number', () => {
       expect(() => new CassandraEngine({ credentials: credentials(chart()), seedCount: 0 })).toThrow(/CassandraEngine: seedCount 0 is not a whole number of at least 1; use 2/);
     });

@@ -1,13 +1,16 @@
-import { ElasticsearchEngine, MeshAwareDatabase, MeshClient } from '../../src';
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { ElasticsearchEngine, MeshAwareDatabase, MeshClient, MeshMode } from '../../src';
 import { credentials, synthDatabase } from '../support/database';
 import { all, chart, only } from '../support/manifests';
 
 type Options = Partial<ConstructorParameters<typeof ElasticsearchEngine>[0]>;
 
-function elasticsearch(c = chart('ns'), options: Options = {}, replicas?: number) {
+function elasticsearch(c = chart('ns'), options: Options = {}, replicas?: number, resources?: kplus.ContainerResources) {
   return new MeshAwareDatabase(c, 'Search', {
     name: 'es',
     replicas,
+    resources,
     engine: new ElasticsearchEngine({ credentials: credentials(c, 'es-credentials'), tls: credentials(c, 'es-tls'), ...options }),
   });
 }
@@ -27,27 +30,31 @@ describe('ElasticsearchEngine', () => {
     expect(only(manifests, 'Service', 'es-headless').spec.ports.map((p: any) => [p.name, p.appProtocol])).toEqual([['tcp-rest', 'tcp'], ['tcp-transport', 'tcp']]);
   });
 
-  test('each node is named after its pod, publishes its pod FQDN and is seeded from the headless Service', () => {
+  test('each node is named after its pod, publishes its pod FQDN and is seeded with every pod\'s FQDN', () => {
     const c = chart('ns');
     elasticsearch(c);
     const { env, container } = synthDatabase(c);
     expect(env.ELASTICSEARCH_NODE_NAME).toBe('$(POD_NAME)');
     expect(env.ELASTICSEARCH_ADVERTISED_HOSTNAME).toBe('$(POD_NAME).es-headless.ns.svc.cluster.local');
-    expect(env.ELASTICSEARCH_CLUSTER_HOSTS).toBe('es-headless.ns.svc.cluster.local');
+    // the names the documented certificate (*.es-headless.ns.svc.cluster.local) covers under `full` verification;
+    // the bare Service name would not be (a wildcard covers exactly one more label)
+    expect(env.ELASTICSEARCH_CLUSTER_HOSTS).toBe([0, 1, 2].map(i => `es-${i}.es-headless.ns.svc.cluster.local`).join(','));
+    expect(env.ELASTICSEARCH_CLUSTER_HOSTS.split(',').every((h: string) => /^[a-z0-9-]+\.es-headless\.ns\.svc\.cluster\.local$/.test(h))).toBe(true);
     expect(env.ELASTICSEARCH_CLUSTER_MASTER_HOSTS).toBe('es-0 es-1 es-2');
-    expect(env.ELASTICSEARCH_MINIMUM_MASTER_NODES).toBe('2');
+    // the image only exports it (Elasticsearch >= 7 has no minimum_master_nodes): not set
+    expect(env.ELASTICSEARCH_MINIMUM_MASTER_NODES).toBeUndefined();
     expect(env.ELASTICSEARCH_CLUSTER_NAME).toBe('es');
     expect(env.ELASTICSEARCH_IS_DEDICATED_NODE).toBe('no');
     const names = container.env.map((e: any) => e.name);
     expect(names[0]).toBe('POD_NAME');
   });
 
-  test('master hosts and the majority follow the number of pods', () => {
+  test('seed and master hosts follow the number of pods', () => {
     const c = chart('ns');
     elasticsearch(c, {}, 5);
     const { env } = synthDatabase(c);
     expect(env.ELASTICSEARCH_CLUSTER_MASTER_HOSTS).toBe('es-0 es-1 es-2 es-3 es-4');
-    expect(env.ELASTICSEARCH_MINIMUM_MASTER_NODES).toBe('3');
+    expect(env.ELASTICSEARCH_CLUSTER_HOSTS.split(',')).toHaveLength(5);
   });
 
   test('security is on: the elastic password and the certificates come from Secrets', () => {
@@ -82,10 +89,36 @@ describe('ElasticsearchEngine', () => {
     });
   });
 
-  test('cluster name and heap size can be chosen', () => {
+  test('cluster name and heap size can be chosen; the heap within half the memory limit', () => {
     const c = chart('ns');
-    elasticsearch(c, { clusterName: 'search', heapSize: '4g' });
+    elasticsearch(c, { clusterName: 'search', heapSize: '4g' }, undefined, { memory: { request: Size.gibibytes(8), limit: Size.gibibytes(8) } });
     expect(synthDatabase(c).env).toMatchObject({ ELASTICSEARCH_CLUSTER_NAME: 'search', ELASTICSEARCH_HEAP_SIZE: '4g' });
+  });
+
+  test('the heap is half the memory limit, recomputed when resources are overridden, at most 31g', () => {
+    // Elasticsearch docs (advanced-configuration.html#set-jvm-heap-size): at most 50% of the memory, below the
+    // compressed-oops threshold; the image's own default is a fixed 1024m (elasticsearch-env.sh)
+    const heapFor = (limit: Size) => {
+      const c = chart('ns');
+      elasticsearch(c, {}, undefined, { memory: { request: limit, limit } });
+      return synthDatabase(c).env.ELASTICSEARCH_HEAP_SIZE;
+    };
+    expect(heapFor(Size.gibibytes(2))).toBe('1024m');
+    expect(heapFor(Size.gibibytes(6))).toBe('3072m');
+    expect(heapFor(Size.mebibytes(1536))).toBe('768m');
+    expect(heapFor(Size.gibibytes(128))).toBe(`${31 * 1024}m`);
+  });
+
+  test('a node leaves without last words: the proxy need not outlive it (no native sidecar asked for)', () => {
+    const c = chart('ns');
+    new MeshAwareDatabase(c, 'Search', {
+      name: 'es',
+      meshMode: MeshMode.sidecar(),
+      engine: new ElasticsearchEngine({ credentials: credentials(c, 'es-credentials'), tls: credentials(c, 'es-tls') }),
+    });
+    const { sts } = synthDatabase(c);
+    expect(sts.spec.template.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBeUndefined();
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(30);
   });
 
   test('pods start in parallel; tcp startup and liveness on REST, readiness from the image\'s health check', () => {
@@ -127,6 +160,26 @@ describe('ElasticsearchEngine', () => {
     test('the heap size is not a JVM size', () => {
       expect(() => new ElasticsearchEngine({ credentials: credentials(chart()), tls: credentials(chart()), heapSize: '1GiB' }))
         .toThrow(/ElasticsearchEngine: heapSize '1GiB' is not a JVM size \(a number and k, m or g\); use e.g. '1024m' or '4g'/);
+    });
+
+    test('the heap size is more than half the memory limit', () => {
+      expect(() => elasticsearch(chart('ns'), { heapSize: '2g' }))
+        .toThrow(/test\/Search: elasticsearch: heapSize '2g' \(2Gi\) is more than the JVM heap \(ELASTICSEARCH_HEAP_SIZE\) may take of the 2Gi memory limit \(50%, 1Gi; .*\); lower heapSize to 1Gi or less, or raise resources.memory.limit to 4Gi/);
+    });
+
+    test('a heap size is given but the container has no memory limit to check it against', () => {
+      expect(() => elasticsearch(chart('ns'), { heapSize: '2g' }, undefined, { cpu: { request: kplus.Cpu.millis(500) } }))
+        .toThrow(/test\/Search: elasticsearch: heapSize '2g' cannot be checked against the container's memory limit, which is not set; set resources.memory.limit \(at least 4Gi for this heapSize\)/);
+    });
+
+    test('the memory limit is too small for a node to start', () => {
+      expect(() => elasticsearch(chart('ns'), {}, undefined, { memory: { request: Size.mebibytes(512), limit: Size.mebibytes(512) } }))
+        .toThrow(/test\/Search: elasticsearch: memory limit 512Mi is below the engine's minimum of 1Gi \(.*\); raise resources.memory.limit to 1Gi or more/);
+    });
+
+    test('the container has no memory limit (the heap could only be sized from the node)', () => {
+      expect(() => elasticsearch(chart('ns'), {}, undefined, { cpu: { request: kplus.Cpu.millis(500) } }))
+        .toThrow(/test\/Search: elasticsearch: the container has no memory limit, so the JVM heap \(ELASTICSEARCH_HEAP_SIZE\) cannot be sized from it .*; set resources.memory.limit \(at least 1Gi\)/);
     });
 
     test('the cluster name has characters Elasticsearch refuses', () => {

@@ -1,10 +1,15 @@
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { EtcdEngine, MeshAwareDatabase, MeshClient } from '../../src';
 import { credentials, synthDatabase } from '../support/database';
 import { all, chart, only } from '../support/manifests';
 
-function etcd(c = chart('ns'), options: Partial<ConstructorParameters<typeof EtcdEngine>[0]> = {}, replicas?: number) {
-  return new MeshAwareDatabase(c, 'Etcd', { replicas, engine: new EtcdEngine({ credentials: credentials(c, 'etcd-credentials'), ...options }) });
+function etcd(c = chart('ns'), options: Partial<ConstructorParameters<typeof EtcdEngine>[0]> = {}, replicas?: number,
+  resources?: kplus.ContainerResources) {
+  return new MeshAwareDatabase(c, 'Etcd', { replicas, resources, engine: new EtcdEngine({ credentials: credentials(c, 'etcd-credentials'), ...options }) });
 }
+
+const memoryLimit = (limit: Size): kplus.ContainerResources => ({ memory: { request: Size.mebibytes(256), limit } });
 
 const FQDN = '$(POD_NAME).etcd-headless.ns.svc.cluster.local';
 
@@ -57,8 +62,39 @@ describe('EtcdEngine', () => {
       MY_STS_NAME: 'etcd',
       MY_POD_NAME: '$(POD_NAME)',
       ETCD_CLUSTER_DOMAIN: 'etcd-headless.ns.svc.cluster.local',
-      ETCD_DATA_DIR: '/bitnami/etcd/data',
     });
+  });
+
+  test('no variable the image ignores: ETCD_DATA_DIR is the image\'s constant, ETCDCTL_API=3 is etcdctl\'s default', () => {
+    // bitnami/containers etcd-env.sh exports ETCD_DATA_DIR=/bitnami/etcd/data over any value; the data claim is at /bitnami/etcd
+    const c = chart('ns');
+    etcd(c);
+    const { env, container } = synthDatabase(c);
+    expect(env.ETCD_DATA_DIR).toBeUndefined();
+    expect(env.ETCDCTL_API).toBeUndefined();
+    expect(container.volumeMounts).toContainEqual({ name: 'data', mountPath: '/bitnami/etcd' });
+  });
+
+  test('the backend quota is half the memory limit (at most 8 GiB), recomputed for overridden resources; history compacted hourly', () => {
+    let c = chart('ns');
+    etcd(c);
+    let env = synthDatabase(c).env;
+    expect(env.ETCD_QUOTA_BACKEND_BYTES).toBe(String(512 * 1024 * 1024)); // 1Gi limit, instead of etcd's 2 GiB default
+    expect(env).toMatchObject({ ETCD_AUTO_COMPACTION_MODE: 'periodic', ETCD_AUTO_COMPACTION_RETENTION: '1h' });
+    c = chart('ns');
+    etcd(c, {}, undefined, memoryLimit(Size.gibibytes(6)));
+    env = synthDatabase(c).env;
+    expect(env.ETCD_QUOTA_BACKEND_BYTES).toBe(String(3 * 1024 * 1024 * 1024));
+    c = chart('ns');
+    etcd(c, {}, undefined, memoryLimit(Size.gibibytes(32)));
+    expect(synthDatabase(c).env.ETCD_QUOTA_BACKEND_BYTES).toBe(String(8 * 1024 * 1024 * 1024));
+  });
+
+  test('a stopping leader hands over its leadership while the proxy still runs', () => {
+    const c = chart('ns');
+    etcd(c);
+    const { sts } = synthDatabase(c);
+    expect(sts.spec.template.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
   });
 
   test('the cluster token can be chosen', () => {
@@ -76,21 +112,24 @@ describe('EtcdEngine', () => {
     expect(all(manifests, 'Secret')).toEqual([]);
   });
 
-  test('pods start in parallel, with the image\'s health check for startup and readiness and member-local liveness', () => {
+  test('pods start in parallel; probes ask etcd\'s /health, with no credentials, and never fail on a full database', () => {
+    // etcd-io/etcd health.go: a permission error counts as healthy; exclude=NOSPACE ignores the quota alarm
     const c = chart('ns');
     etcd(c);
     const { sts, container } = synthDatabase(c);
     expect(sts.spec.podManagementPolicy).toBe('Parallel');
-    expect(container.startupProbe).toMatchObject({ exec: { command: ['/opt/bitnami/scripts/etcd/healthcheck.sh'] }, periodSeconds: 10, failureThreshold: 60 });
-    expect(container.readinessProbe).toMatchObject({ exec: { command: ['/opt/bitnami/scripts/etcd/healthcheck.sh'] }, periodSeconds: 10, timeoutSeconds: 5 });
-    expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/health?serializable=true', port: 2379 }, failureThreshold: 6 });
+    expect(container.startupProbe).toMatchObject({ httpGet: { path: '/health?exclude=NOSPACE', port: 2379 }, periodSeconds: 10, failureThreshold: 60 });
+    expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/health?exclude=NOSPACE', port: 2379 }, periodSeconds: 10, timeoutSeconds: 5 });
+    expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/health?exclude=NOSPACE&serializable=true', port: 2379 }, failureThreshold: 6 });
+    // the root password never reaches a probe's command line
+    expect(JSON.stringify([container.startupProbe, container.readinessProbe, container.livenessProbe])).not.toMatch(/exec|PASSWORD|healthcheck/);
   });
 
   test('runs as the Bitnami user with data on its claim and scratch only for conf and /tmp', () => {
     const c = chart('ns');
     etcd(c);
     const { sts, container } = synthDatabase(c);
-    expect(container.image).toBe('docker.io/bitnamilegacy/etcd:3.6.4-debian-12-r4');
+    expect(container.image).toBe('docker.io/bitnamilegacy/etcd:3.6.4-debian-12-r3'); // the tag bitnami/etcd 12.0.20 pins
     expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsUser: 1001, runAsGroup: 1001, fsGroup: 1001 });
     expect(container.securityContext).toMatchObject({ runAsUser: 1001, runAsGroup: 1001 });
     expect(container.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/tmp', '/opt/bitnami/etcd/conf', '/bitnami/etcd']);
@@ -123,6 +162,11 @@ describe('EtcdEngine', () => {
     test('there are no pods', () => {
       const c = chart('ns');
       expect(() => etcd(c, {}, 0)).toThrow(/test\/Etcd: etcd: replicas 0 is not a whole number of at least 1/);
+    });
+
+    test('the memory limit is below the chart\'s default for etcd', () => {
+      expect(() => etcd(chart('ns'), {}, undefined, memoryLimit(Size.mebibytes(256))))
+        .toThrow(/test\/Etcd: etcd: memory limit 256Mi is below the engine's minimum of 384Mi .*; raise resources.memory.limit to 384Mi or more/);
     });
 
     test('the cluster token has characters etcd flags and URLs would mangle', () => {

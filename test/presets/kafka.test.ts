@@ -1,9 +1,12 @@
-import { KafkaEngine, MeshAwareDatabase, MeshClient } from '../../src';
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { KafkaEngine, MeshAwareDatabase, MeshClient, MeshMode } from '../../src';
 import { credentials, synthDatabase } from '../support/database';
 import { all, chart, only } from '../support/manifests';
 
-function kafka(c = chart('ns'), options: Partial<ConstructorParameters<typeof KafkaEngine>[0]> = {}, replicas?: number) {
-  return new MeshAwareDatabase(c, 'Kafka', { replicas, engine: new KafkaEngine({ credentials: credentials(c, 'kafka-credentials'), ...options }) });
+function kafka(c = chart('ns'), options: Partial<ConstructorParameters<typeof KafkaEngine>[0]> = {}, replicas?: number,
+  more: { resources?: kplus.ContainerResources; meshMode?: MeshMode } = {}) {
+  return new MeshAwareDatabase(c, 'Kafka', { replicas, ...more, engine: new KafkaEngine({ credentials: credentials(c, 'kafka-credentials'), ...options }) });
 }
 
 const FQDN = (i: number) => `kafka-${i}.kafka-headless.ns.svc.cluster.local`;
@@ -42,12 +45,13 @@ describe('KafkaEngine', () => {
     expect(env.KAFKA_CFG_INTER_BROKER_LISTENER_NAME).toBe('INTERNAL');
   });
 
-  test('a static quorum: every controller as <ordinal>@<pod FQDN>:9093, kraft.version 0, node id = the pod ordinal', () => {
+  test('a static quorum: every controller as <ordinal>@<pod FQDN>:9093, node id = the pod ordinal', () => {
     const c = chart('ns');
     kafka(c);
     const { env } = synthDatabase(c);
     expect(env.KAFKA_CFG_CONTROLLER_QUORUM_VOTERS).toBe(`0@${FQDN(0)}:9093,1@${FQDN(1)}:9093,2@${FQDN(2)}:9093`);
-    expect(env.KAFKA_KRAFT_VERSION).toBe('0');
+    // the pinned image's scripts (bitnami/kafka/4.0 libkafka.sh) do not read KAFKA_KRAFT_VERSION: not set
+    expect(env.KAFKA_KRAFT_VERSION).toBeUndefined();
     expect(env.KAFKA_INITIAL_CONTROLLERS).toBeUndefined();
     expect(env.KAFKA_CFG_CONTROLLER_QUORUM_BOOTSTRAP_SERVERS).toBeUndefined();
     expect(env.KAFKA_CFG_NODE_ID).toEqual({ fieldRef: { fieldPath: 'metadata.labels[\'apps.kubernetes.io/pod-index\']' } });
@@ -79,6 +83,32 @@ describe('KafkaEngine', () => {
     c = chart('ns');
     kafka(c, {}, 1);
     expect(synthDatabase(c).env).toMatchObject({ KAFKA_CFG_OFFSETS_TOPIC_REPLICATION_FACTOR: '1', KAFKA_CFG_TRANSACTION_STATE_LOG_MIN_ISR: '1' });
+  });
+
+  test('the heap is half the memory limit, at most 6 GiB, recomputed when resources are overridden', () => {
+    // apache/kafka docs/ops.html: a 6g heap on the busiest brokers, the rest of the memory for the page cache; the
+    // image's default is a fixed -Xmx1024m (kafka-env.sh)
+    const heapFor = (limit?: Size) => {
+      const c = chart('ns');
+      kafka(c, {}, undefined, limit ? { resources: { memory: { request: limit, limit } } } : {});
+      return synthDatabase(c).env.KAFKA_HEAP_OPTS;
+    };
+    expect(heapFor()).toBe('-Xms1024m -Xmx1024m');
+    expect(heapFor(Size.gibibytes(1))).toBe('-Xms512m -Xmx512m');
+    expect(heapFor(Size.gibibytes(6))).toBe('-Xms3072m -Xmx3072m');
+    expect(heapFor(Size.gibibytes(32))).toBe('-Xms6144m -Xmx6144m');
+  });
+
+  test('a controlled shutdown reaches the controller quorum: the proxy outlives the broker, 120 s of grace', () => {
+    let c = chart('ns');
+    kafka(c, {}, undefined, { meshMode: MeshMode.sidecar() });
+    let sts = synthDatabase(c).sts;
+    expect(sts.spec.template.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(120);
+    c = chart('ns');
+    kafka(c, {}, undefined, { meshMode: MeshMode.sidecar({ nativeSidecar: false }) });
+    sts = synthDatabase(c).sts;
+    expect(JSON.parse(sts.spec.template.metadata.annotations['proxy.istio.io/config']).proxyMetadata).toEqual({ EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' });
   });
 
   test('TCP probes: ready on the client listener, alive on the controller listener', () => {
@@ -114,6 +144,11 @@ describe('KafkaEngine', () => {
   });
 
   describe('fails when', () => {
+    test('the memory limit is too small for a combined controller and broker', () => {
+      expect(() => kafka(chart('ns'), {}, undefined, { resources: { memory: { request: Size.mebibytes(512), limit: Size.mebibytes(768) } } }))
+        .toThrow(/test\/Kafka: kafka: memory limit 768Mi is below the engine's minimum of 1Gi \(.*\); raise resources.memory.limit to 1Gi or more/);
+    });
+
     test('no client user is named', () => {
       expect(() => new KafkaEngine({ credentials: credentials(chart()), clientUsers: [] })).toThrow(/KafkaEngine: clientUsers is empty/);
     });

@@ -1,4 +1,6 @@
 import { execFileSync } from 'child_process';
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { MeshAwareDatabase, MeshClient, MongoDbReplicaSetEngine } from '../../src';
 import { MONGODB_REPLICA_SET_COMMAND } from '../../src/presets/mongodb-replica-set';
 import { credentials, synthDatabase } from '../support/database';
@@ -6,11 +8,13 @@ import { all, chart, only } from '../support/manifests';
 
 type Options = Partial<ConstructorParameters<typeof MongoDbReplicaSetEngine>[0]>;
 
-function mongo(c = chart('ns'), options: Options = {}, replicas?: number) {
+function mongo(c = chart('ns'), options: Options = {}, replicas?: number, resources?: kplus.ContainerResources) {
   return new MeshAwareDatabase(c, 'Mongo', {
-    replicas, engine: new MongoDbReplicaSetEngine({ credentials: credentials(c, 'mongo-credentials'), ...options }),
+    replicas, resources, engine: new MongoDbReplicaSetEngine({ credentials: credentials(c, 'mongo-credentials'), ...options }),
   });
 }
+
+const memoryLimit = (limit: Size): kplus.ContainerResources => ({ memory: { request: Size.mebibytes(512), limit } });
 
 /** Runs the container's command script with a fake entrypoint that prints the mode and the password variables. */
 function modeFor(podName: string): string {
@@ -123,6 +127,26 @@ describe('MongoDbReplicaSetEngine', () => {
     });
   });
 
+  test('the WiredTiger cache follows MongoDB\'s formula on the memory limit, 50% of (limit - 1 GB), at least 0.25 GB', () => {
+    const cacheFor = (limit?: Size) => {
+      const c = chart('ns');
+      mongo(c, {}, undefined, limit ? memoryLimit(limit) : undefined);
+      return synthDatabase(c).env.MONGODB_EXTRA_FLAGS;
+    };
+    expect(cacheFor()).toBe('--wiredTigerCacheSizeGB=0.5'); // 2Gi
+    expect(cacheFor(Size.gibibytes(8))).toBe('--wiredTigerCacheSizeGB=3.5');
+    expect(cacheFor(Size.mebibytes(3000))).toBe('--wiredTigerCacheSizeGB=0.96');
+    expect(cacheFor(Size.mebibytes(768))).toBe('--wiredTigerCacheSizeGB=0.25');
+  });
+
+  test('a stopping primary steps down while its proxy still runs, with a minute for the step-down and the last checkpoint', () => {
+    const c = chart('ns');
+    mongo(c);
+    const { sts } = synthDatabase(c);
+    expect(sts.spec.template.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(60);
+  });
+
   test('from 1 to 7 members', () => {
     for (const replicas of [1, 7]) {
       const c = chart('ns');
@@ -135,6 +159,11 @@ describe('MongoDbReplicaSetEngine', () => {
     test('there are more members than MongoDB allows voting members', () => {
       expect(() => mongo(chart('ns'), {}, 8)).toThrow(
         /test\/Mongo: mongodb: replicas 8 is more than 7: the image gives every member a vote and a replica set has at most 7 voting members, so pod 7 would never join; use at most 7 replicas/);
+    });
+
+    test('the memory limit leaves no room beside the smallest cache', () => {
+      expect(() => mongo(chart('ns'), {}, undefined, memoryLimit(Size.mebibytes(512))))
+        .toThrow(/test\/Mongo: mongodb: memory limit 512Mi is below the engine's minimum of 768Mi .*; raise resources.memory.limit to 768Mi or more/);
     });
 
     test('there are no pods', () => {

@@ -1,12 +1,23 @@
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { parse } from 'yaml';
 import { MeshAwareDatabase, MeshClient, MeshMode, PostgresPatroniEngine } from '../../src';
 import { credentials, synthDatabase } from '../support/database';
 import { all, chart, only } from '../support/manifests';
 
-const IMAGE = 'registry.example.com/patroni:4.0.6';
+const IMAGE = 'registry.example.com/patroni:4.0.6-pg17';
 
-function patroni(c = chart('db'), options: Partial<ConstructorParameters<typeof PostgresPatroniEngine>[0]> = {}) {
-  return new MeshAwareDatabase(c, 'Pg', { image: IMAGE, engine: new PostgresPatroniEngine({ credentials: credentials(c, 'pg-credentials'), ...options }) });
+function patroni(c = chart('db'), options: Partial<ConstructorParameters<typeof PostgresPatroniEngine>[0]> = {},
+  props: { resources?: kplus.ContainerResources; meshMode?: MeshMode } = {}) {
+  return new MeshAwareDatabase(c, 'Pg', { image: IMAGE, ...props, engine: new PostgresPatroniEngine({ credentials: credentials(c, 'pg-credentials'), ...options }) });
 }
+
+/** Patroni's configuration file, as the pods read it. */
+function patroniYml(manifests: any[]): any {
+  return parse(only(manifests, 'ConfigMap', 'pg-patroni').data['patroni.yml']);
+}
+
+const memoryLimit = (limit: Size): kplus.ContainerResources => ({ memory: { request: Size.mebibytes(256), limit } });
 
 describe('PostgresPatroniEngine', () => {
   test('defaults', () => {
@@ -86,7 +97,80 @@ describe('PostgresPatroniEngine', () => {
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readiness', port: 8008, scheme: 'HTTP' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/liveness', port: 8008, scheme: 'HTTP' });
     expect(sts.spec.volumeClaimTemplates[0]).toMatchObject({ metadata: { name: 'pgdata' }, spec: { resources: { requests: { storage: '10Gi' } } } });
-    expect(container.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/tmp', '/var/run/postgresql', '/home/postgres/pgdata']);
+    expect(container.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/tmp', '/var/run/postgresql', '/etc/patroni', '/home/postgres/pgdata']);
+  });
+
+  test('Patroni runs on a configuration file from a ConfigMap, mounted read-only: nothing is written to the root filesystem', () => {
+    // the image's entrypoint (patroni/patroni v4.0.6 kubernetes/entrypoint.sh) would write /home/postgres/patroni.yml
+    const c = chart('db');
+    patroni(c);
+    const { manifests, sts, container } = synthDatabase(c);
+    expect(container.command).toEqual(['patroni', '/etc/patroni/patroni.yml']);
+    expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(container.volumeMounts).toContainEqual({ mountPath: '/etc/patroni', name: 'patroni-config', readOnly: true });
+    expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'patroni-config', configMap: { name: 'pg-patroni' } });
+    // a bootstrap section (without one no node initialises the cluster: patroni/ha.py Ha.bootstrap) and bootstrap.dcs
+    expect(patroniYml(manifests).bootstrap).toEqual({
+      dcs: { postgresql: { use_pg_rewind: true } },
+      initdb: [{ 'auth-host': 'scram-sha-256' }, { 'auth-local': 'scram-sha-256' }, { encoding: 'UTF8' }, 'data-checksums'],
+    });
+  });
+
+  test('pg_hba admits any address with a SCRAM password, replication only for the replication user: sidecars connect from 127.0.0.6', () => {
+    const c = chart('db');
+    patroni(c, { replicationUserName: 'replicator' });
+    const { manifests } = synthDatabase(c);
+    const config = patroniYml(manifests);
+    expect(config.postgresql.pg_hba).toEqual([
+      'local all all scram-sha-256',
+      'host all all 0.0.0.0/0 scram-sha-256',
+      'host all all ::/0 scram-sha-256',
+      'host replication replicator 0.0.0.0/0 scram-sha-256',
+      'host replication replicator ::/0 scram-sha-256',
+    ]);
+    expect(config.postgresql.parameters.password_encryption).toBe('scram-sha-256');
+    // no rule keyed on an address range, no trust, no md5
+    expect(config.postgresql.pg_hba.join('\n')).not.toMatch(/\/(8|16|24|32)\b|trust|md5/);
+  });
+
+  test('the configuration file holds no secret: passwords and addresses come from PATRONI_* variables, which override it', () => {
+    const c = chart('db');
+    patroni(c);
+    const { manifests, env } = synthDatabase(c);
+    const config = patroniYml(manifests);
+    expect(Object.keys(config)).toEqual(['bootstrap', 'postgresql']);
+    expect(Object.keys(config.postgresql)).toEqual(['parameters', 'pg_hba']);
+    expect(Object.keys(config.postgresql.parameters)).toEqual(['password_encryption', 'shared_buffers']);
+    expect(env.PATRONI_SUPERUSER_PASSWORD).toEqual({ secretKeyRef: { name: 'pg-credentials', key: 'superuser-password' } });
+  });
+
+  test('shared_buffers is a quarter of the memory limit (PostgreSQL docs), recomputed when resources are overridden', () => {
+    let c = chart('db');
+    patroni(c);
+    expect(patroniYml(synthDatabase(c).manifests).postgresql.parameters.shared_buffers).toBe('512MB'); // 2Gi limit
+    c = chart('db');
+    patroni(c, {}, { resources: memoryLimit(Size.gibibytes(8)) });
+    const { manifests, container } = synthDatabase(c);
+    expect(container.resources.limits.memory).toBe('8192Mi');
+    expect(patroniYml(manifests).postgresql.parameters.shared_buffers).toBe('2048MB');
+    c = chart('db');
+    patroni(c, {}, { resources: memoryLimit(Size.mebibytes(384)) });
+    expect(patroniYml(synthDatabase(c).manifests).postgresql.parameters.shared_buffers).toBe('96MB');
+  });
+
+  test('the proxy outlives Patroni: a native sidecar and five minutes for a leader\'s shutdown checkpoint', () => {
+    // patroni/ha.py Ha.shutdown: the leader asks the replicas' REST APIs and deletes its leader key through the API server
+    let c = chart('db');
+    patroni(c);
+    let sts = synthDatabase(c).sts;
+    expect(sts.spec.template.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(300);
+    // a classic sidecar chosen by the user: it exits only once it carries no connection
+    c = chart('db');
+    patroni(c, {}, { meshMode: MeshMode.sidecar({ nativeSidecar: false }) });
+    sts = synthDatabase(c).sts;
+    expect(sts.spec.template.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('false');
+    expect(JSON.parse(sts.spec.template.metadata.annotations['proxy.istio.io/config']).proxyMetadata).toEqual({ EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' });
   });
 
   test('its sidecars may reach the API server, and only declared clients reach PostgreSQL', () => {
@@ -117,6 +201,19 @@ describe('PostgresPatroniEngine', () => {
 
     test('the leader label value is not a label value', () => {
       expect(() => new PostgresPatroniEngine({ credentials: credentials(chart()), leaderLabelValue: 'Primary!' })).toThrow(/leaderLabelValue 'Primary!' is not a label value/);
+    });
+
+    test('a user name is not a plain PostgreSQL identifier (pg_hba takes it unquoted)', () => {
+      expect(() => new PostgresPatroniEngine({ credentials: credentials(chart()), replicationUserName: 'repl user' }))
+        .toThrow(/replicationUserName 'repl user' is not a plain PostgreSQL identifier/);
+      expect(() => new PostgresPatroniEngine({ credentials: credentials(chart()), superuserName: 'Admin' })).toThrow(/superuserName 'Admin'/);
+    });
+
+    test('the memory limit is too small for PostgreSQL and Patroni, or missing', () => {
+      expect(() => patroni(chart('db'), {}, { resources: memoryLimit(Size.mebibytes(256)) }))
+        .toThrow(/test\/Pg: postgresql-patroni: memory limit 256Mi is below the engine's minimum of 384Mi .*; raise resources.memory.limit to 384Mi or more/);
+      expect(() => patroni(chart('db'), {}, { resources: { cpu: { request: kplus.Cpu.millis(100) } } }))
+        .toThrow(/test\/Pg: postgresql-patroni: the container has no memory limit, so PostgreSQL shared_buffers cannot be sized from it/);
     });
   });
 });

@@ -1,10 +1,13 @@
-import { MeshAwareDatabase, MeshClient, RabbitMqEngine } from '../../src';
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { MeshAwareDatabase, MeshClient, MeshMode, RabbitMqEngine } from '../../src';
 import { credentials, synthDatabase } from '../support/database';
 import { all, chart, only } from '../support/manifests';
 
-function rabbit(c = chart('ns'), options: Partial<ConstructorParameters<typeof RabbitMqEngine>[0]> = {}, replicas?: number) {
+function rabbit(c = chart('ns'), options: Partial<ConstructorParameters<typeof RabbitMqEngine>[0]> = {}, replicas?: number,
+  more: { resources?: kplus.ContainerResources; meshMode?: MeshMode } = {}) {
   return new MeshAwareDatabase(c, 'Rabbit', {
-    name: 'rmq', replicas, engine: new RabbitMqEngine({ credentials: credentials(c, 'rmq-credentials'), ...options }),
+    name: 'rmq', replicas, ...more, engine: new RabbitMqEngine({ credentials: credentials(c, 'rmq-credentials'), ...options }),
   });
 }
 
@@ -62,6 +65,44 @@ describe('RabbitMqEngine', () => {
     expect(all(manifests, 'Secret')).toEqual([]);
   });
 
+  test('the administrator may log in from other pods: the image would make it a loopback-only user', () => {
+    // librabbitmq.sh (rabbitmq_print_management_configuration) writes `loopback_users.<user> = true` unless
+    // RABBITMQ_MANAGEMENT_ALLOW_WEB_ACCESS is true; RabbitMQ checks the socket's local address, the pod IP in the mesh
+    const c = chart('ns');
+    rabbit(c);
+    expect(synthDatabase(c).env.RABBITMQ_MANAGEMENT_ALLOW_WEB_ACCESS).toBe('true');
+  });
+
+  test('the memory and disk alarms are absolute values from the container\'s memory limit, recomputed on override', () => {
+    const alarms = (limit?: Size) => {
+      const c = chart('ns');
+      rabbit(c, {}, undefined, limit ? { resources: { memory: { request: limit, limit } } } : {});
+      const { env } = synthDatabase(c);
+      return [env.RABBITMQ_VM_MEMORY_HIGH_WATERMARK, env.RABBITMQ_DISK_FREE_ABSOLUTE_LIMIT];
+    };
+    // 0.4 of the limit (rabbitmq-website docs/memory.md), as much free disk as the limit (docs/disk-alarms.md), in bytes
+    expect(alarms()).toEqual([String(Math.floor(2048 * 0.4) * 1048576), String(2048 * 1048576)]);
+    expect(alarms(Size.gibibytes(8))).toEqual([String(Math.floor(8192 * 0.4) * 1048576), String(8192 * 1048576)]);
+    expect(alarms(Size.mebibytes(512))).toEqual([String(204 * 1048576), String(512 * 1048576)]);
+  });
+
+  test('a stopping node keeps its proxy, waits for its quorum queues (the chart\'s hook) and has 120 s to do so', () => {
+    const c = chart('ns');
+    rabbit(c, {}, undefined, { meshMode: MeshMode.sidecar() });
+    const { sts, container } = synthDatabase(c);
+    expect(sts.spec.template.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(120);
+    expect(container.lifecycle.preStop.exec.command).toEqual(['/bin/bash', '-ec',
+      'if [[ -f /opt/bitnami/scripts/rabbitmq/nodeshutdown.sh ]]; then\n  /opt/bitnami/scripts/rabbitmq/nodeshutdown.sh -t 120 -d false\nelse\n  rabbitmqctl stop_app\nfi']);
+  });
+
+  test('with a classic sidecar, the proxy exits only once it carries no connection', () => {
+    const c = chart('ns');
+    rabbit(c, {}, undefined, { meshMode: MeshMode.sidecar({ nativeSidecar: false }) });
+    const annotations = synthDatabase(c).sts.spec.template.metadata.annotations;
+    expect(JSON.parse(annotations['proxy.istio.io/config']).proxyMetadata).toEqual({ EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' });
+  });
+
   test('the administrator is called user unless told otherwise', () => {
     const c = chart('ns');
     rabbit(c);
@@ -82,7 +123,7 @@ describe('RabbitMqEngine', () => {
     expect(container.livenessProbe).toMatchObject({ exec: { command: ['/bin/bash', '-ec', 'rabbitmq-diagnostics -q ping'] }, failureThreshold: 6 });
   });
 
-  test('runs as the Bitnami user, data on its claim at the mnesia directory, scratch where the image writes', () => {
+  test('runs as the Bitnami user, data on its claim at the real mnesia directory, scratch where the image writes', () => {
     const c = chart('ns');
     rabbit(c);
     const { sts, container } = synthDatabase(c);
@@ -90,8 +131,12 @@ describe('RabbitMqEngine', () => {
     expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsUser: 1001, runAsGroup: 1001, fsGroup: 1001 });
     expect(container.volumeMounts.map((m: any) => m.mountPath)).toEqual([
       '/tmp', '/opt/bitnami/rabbitmq/etc/rabbitmq', '/opt/bitnami/rabbitmq/var/lib/rabbitmq', '/opt/bitnami/rabbitmq/.rabbitmq',
-      '/opt/bitnami/rabbitmq/var/log/rabbitmq', '/bitnami/rabbitmq/conf', '/bitnami/rabbitmq/mnesia',
+      '/opt/bitnami/rabbitmq/var/log/rabbitmq', '/bitnami/rabbitmq/conf', '/opt/bitnami/rabbitmq/.rabbitmq/mnesia',
     ]);
+    // /bitnami/rabbitmq/mnesia is a symlink to /var/lib/rabbitmq/mnesia, itself /opt/bitnami/rabbitmq/.rabbitmq/mnesia
+    // (postunpack.sh): the claim sits there, below the scratch mount of $HOME, as in the chart (persistence.mountPath)
+    expect(container.volumeMounts).toContainEqual({ name: 'data', mountPath: '/opt/bitnami/rabbitmq/.rabbitmq/mnesia' });
+    expect(container.volumeMounts.find((m: any) => m.mountPath === '/bitnami/rabbitmq/mnesia')).toBeUndefined();
     expect(sts.spec.volumeClaimTemplates[0]).toMatchObject({ metadata: { name: 'data' }, spec: { resources: { requests: { storage: '8Gi' } } } });
   });
 
@@ -119,6 +164,11 @@ describe('RabbitMqEngine', () => {
     test('the username cannot be written into rabbitmq.conf', () => {
       expect(() => new RabbitMqEngine({ credentials: credentials(chart()), username: 'ops team' }))
         .toThrow(/RabbitMqEngine: username 'ops team' must be 1 to 64 letters, digits, '.', '_' or '-' .*; use e.g. 'admin'/);
+    });
+
+    test('the memory limit is too small for a node to start', () => {
+      expect(() => rabbit(chart('ns'), {}, undefined, { resources: { memory: { request: Size.mebibytes(256), limit: Size.mebibytes(384) } } }))
+        .toThrow(/test\/Rabbit: rabbitmq: memory limit 384Mi is below the engine's minimum of 512Mi \(.*\); raise resources.memory.limit to 512Mi or more/);
     });
 
     test('there are no pods', () => {

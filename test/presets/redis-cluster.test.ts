@@ -1,9 +1,12 @@
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { MeshAwareDatabase, MeshClient, RedisClusterEngine } from '../../src';
 import { credentials, synthDatabase } from '../support/database';
 import { all, chart, only } from '../support/manifests';
 
-function cluster(c = chart('ns'), options: Partial<ConstructorParameters<typeof RedisClusterEngine>[0]> = {}, replicas?: number) {
-  return new MeshAwareDatabase(c, 'Cache', { replicas, engine: new RedisClusterEngine({ credentials: credentials(c, 'cache-credentials'), ...options }) });
+function cluster(c = chart('ns'), options: Partial<ConstructorParameters<typeof RedisClusterEngine>[0]> = {}, replicas?: number,
+  resources?: kplus.ContainerResources) {
+  return new MeshAwareDatabase(c, 'Cache', { replicas, resources, engine: new RedisClusterEngine({ credentials: credentials(c, 'cache-credentials'), ...options }) });
 }
 
 describe('RedisClusterEngine', () => {
@@ -75,6 +78,35 @@ describe('RedisClusterEngine', () => {
     expect(container.livenessProbe).toMatchObject({ initialDelaySeconds: 20, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 5 });
   });
 
+  test('a startup probe gives a node 10 minutes to resolve its peers before liveness can restart it', () => {
+    // librediscluster.sh redis_cluster_update_ips: up to REDIS_DNS_RETRIES (120) lookups 5 s apart per node, before redis-server runs
+    const c = chart('ns');
+    cluster(c);
+    const { container } = synthDatabase(c);
+    expect(container.startupProbe.exec.command).toEqual(['sh', '-c', 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG']);
+    expect(container.startupProbe).toMatchObject({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 });
+    expect(container.startupProbe.periodSeconds * container.startupProbe.failureThreshold).toBeGreaterThanOrEqual(120 * 5);
+  });
+
+  test('maxmemory is 75% of the memory limit, passed to redis-server through REDIS_EXTRA_FLAGS, recomputed for overridden resources', () => {
+    let c = chart('ns');
+    cluster(c);
+    expect(synthDatabase(c).env.REDIS_EXTRA_FLAGS).toBe('--maxmemory 768mb'); // 1Gi
+    c = chart('ns');
+    cluster(c, {}, undefined, { memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) } });
+    const { env, container } = synthDatabase(c);
+    expect(container.resources.limits.memory).toBe('512Mi');
+    expect(env.REDIS_EXTRA_FLAGS).toBe('--maxmemory 384mb');
+  });
+
+  test('the proxy outlives Redis: a master waits for its replicas on SIGTERM', () => {
+    const c = chart('ns');
+    cluster(c);
+    const { sts } = synthDatabase(c);
+    expect(sts.spec.template.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(30);
+  });
+
   test('the image configuration directory is writable and seeded from the image; data on the claim', () => {
     const c = chart('ns');
     cluster(c);
@@ -111,6 +143,11 @@ describe('RedisClusterEngine', () => {
       [2, 0, 'replicas 2 cannot form a Redis Cluster with replicasPerMaster 0: it needs at least 3 masters with 0 replica(s) each, so a multiple of 1 pods and at least 3; use replicas: 3'],
     ])('%i pods with %i replica(s) per master', (replicas, replicasPerMaster, message) => {
       expect(() => cluster(chart('ns'), { replicasPerMaster }, replicas)).toThrow(`test/Cache: redis-cluster: ${message}`);
+    });
+
+    test('the memory limit is below what the Bitnami chart runs Redis with', () => {
+      expect(() => cluster(chart('ns'), {}, undefined, { memory: { request: Size.mebibytes(64), limit: Size.mebibytes(100) } }))
+        .toThrow(/test\/Cache: redis-cluster: memory limit 100Mi is below the engine's minimum of 192Mi .*; raise resources.memory.limit to 192Mi or more/);
     });
 
     test('replicasPerMaster is negative', () => {

@@ -1,11 +1,75 @@
-import { Duration } from 'cdk8s';
+import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { MeshAwareDatabase, MeshClient, MeshMode, RedisSentinelEngine } from '../../src';
 import { credentials, synthDatabase } from '../support/database';
 import { all, chart, only } from '../support/manifests';
 
-function redis(c = chart('ns'), options: Partial<ConstructorParameters<typeof RedisSentinelEngine>[0]> = {}, replicas?: number) {
-  return new MeshAwareDatabase(c, 'Redis', { replicas, engine: new RedisSentinelEngine({ credentials: credentials(c, 'redis-credentials'), ...options }) });
+function redis(c = chart('ns'), options: Partial<ConstructorParameters<typeof RedisSentinelEngine>[0]> = {}, replicas?: number,
+  resources?: kplus.ContainerResources) {
+  return new MeshAwareDatabase(c, 'Redis', { replicas, resources, engine: new RedisSentinelEngine({ credentials: credentials(c, 'redis-credentials'), ...options }) });
 }
+
+/** The scripts of the default preset, by key of the ConfigMap. */
+function scriptsOf(): Record<string, string> {
+  const c = chart('ns');
+  redis(c);
+  return only(synthDatabase(c).manifests, 'ConfigMap', 'redis-scripts').data;
+}
+
+/**
+ * Runs one of the preset's scripts in bash with stand-ins for `redis-cli` (answering from `answers`, by its arguments,
+ * and logging every call) and `redis-server` (printing its configuration file); configuration directories are moved
+ * into a temporary directory. Returns what the script printed and the redis-cli calls.
+ */
+function runScript(script: string, env: Record<string, string>, answers: Record<string, string[]> = {}): { output: string; calls: string[] } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-script-'));
+  try {
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    // each answer list is consumed in order; the last answer repeats
+    for (const [key, replies] of Object.entries(answers)) {
+      fs.writeFileSync(path.join(dir, `answers-${key.replace(/[^a-z0-9-]/gi, '_')}`), replies.join('\n') + '\n');
+    }
+    fs.writeFileSync(path.join(bin, 'redis-cli'), `#!/bin/bash
+args="$*"; echo "$args" >> "${dir}/calls"
+for key in ${Object.keys(answers).map(k => `'${k}'`).join(' ')}; do
+  case "$args" in *"$key"*)
+    file="${dir}/answers-$(printf '%s' "$key" | tr -c 'a-zA-Z0-9-' '_')"
+    head -n 1 "$file"; [ "$(wc -l < "$file")" -gt 1 ] && sed -i 1d "$file"; exit 0 ;;
+  esac
+done
+exit 1
+`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'redis-server'), '#!/bin/bash\ncat "$1"\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'sleep'), '#!/bin/bash\nexit 0\n', { mode: 0o755 });
+    const moved = script.replace(/\/opt\/bitnami\/redis(-sentinel)?\/etc/g, dir);
+    const output = execFileSync('/bin/bash', ['--norc', '--noprofile', '-c', moved], {
+      env: { PATH: `${bin}:/usr/bin:/bin`, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    }).toString();
+    const calls = fs.existsSync(path.join(dir, 'calls')) ? fs.readFileSync(path.join(dir, 'calls'), 'utf-8').trim().split('\n') : [];
+    return { output, calls };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const FQDN = (i: number) => `redis-${i}.redis-headless.ns.svc.cluster.local`;
+const SCRIPT_ENV = {
+  REDIS_PASSWORD: 'secret',
+  REDIS_MASTER_SET: 'mymaster',
+  REDIS_DATA_DIR: '/tmp',
+  REDIS_MAXMEMORY: '768mb',
+  REDIS_PEERS: [0, 1, 2].map(FQDN).join(' '),
+  REDIS_INITIAL_MASTER: FQDN(0),
+  REDIS_SENTINEL_QUORUM: '2',
+  REDIS_SENTINEL_DOWN_AFTER_MILLISECONDS: '30000',
+  REDIS_SENTINEL_FAILOVER_TIMEOUT: '180000',
+};
 
 function containers(sts: any): Record<string, any> {
   return Object.fromEntries(sts.spec.template.spec.containers.map((c: any) => [c.name, c]));
@@ -140,6 +204,66 @@ describe('RedisSentinelEngine', () => {
     expect(envOf(sentinel)).toMatchObject({ REDIS_MASTER_SET: 'cache', REDIS_SENTINEL_QUORUM: '3', REDIS_SENTINEL_DOWN_AFTER_MILLISECONDS: '5000', REDIS_SENTINEL_FAILOVER_TIMEOUT: '60000' });
   });
 
+  test('maxmemory is 75% of the Redis memory limit (ElastiCache\'s 25% reserve), recomputed when resources are overridden', () => {
+    let c = chart('ns');
+    redis(c);
+    let main = containers(synthDatabase(c).sts).redis;
+    expect(envOf(main).REDIS_MAXMEMORY).toBe('768mb'); // 1Gi
+    c = chart('ns');
+    redis(c, {}, undefined, { memory: { request: Size.gibibytes(1), limit: Size.gibibytes(4) } });
+    main = containers(synthDatabase(c).sts).redis;
+    expect(main.resources.limits.memory).toBe('4096Mi');
+    expect(envOf(main).REDIS_MAXMEMORY).toBe('3072mb');
+    expect(scriptsOf()['start-redis.sh']).toContain('echo "maxmemory $REDIS_MAXMEMORY"');
+    // written into redis.conf at start
+    const { output } = runScript(scriptsOf()['start-redis.sh'], { ...SCRIPT_ENV, REDIS_ANNOUNCE_HOST: FQDN(1) });
+    expect(output).toContain('maxmemory 768mb');
+    expect(output).toContain(`replicaof ${FQDN(0)} 6379`);
+  });
+
+  test('each Sentinel starts with the same id every time: sentinel myid is the SHA-1 of its pod FQDN', () => {
+    const script = scriptsOf()['start-sentinel.sh'];
+    const id = createHash('sha1').update(FQDN(1)).digest('hex');
+    const first = runScript(script, { ...SCRIPT_ENV, REDIS_SENTINEL_ANNOUNCE_IP: FQDN(1) }).output;
+    expect(first).toContain(`sentinel myid ${id}`);
+    expect(runScript(script, { ...SCRIPT_ENV, REDIS_SENTINEL_ANNOUNCE_IP: FQDN(1) }).output).toContain(`sentinel myid ${id}`);
+    expect(runScript(script, { ...SCRIPT_ENV, REDIS_SENTINEL_ANNOUNCE_IP: FQDN(2) }).output).not.toContain(id);
+    // no Sentinel answered: it monitors ordinal 0
+    expect(first).toContain(`sentinel monitor mymaster ${FQDN(0)} 6379 2`);
+  });
+
+  test('a stopping master pauses writes, asks its Sentinel to fail over and waits until another pod is master', () => {
+    const { redis: main, sentinel } = containers(synthDatabase((() => { const c = chart('ns'); redis(c); return c; })()).sts);
+    expect(main.lifecycle.preStop.exec.command).toEqual(['/bin/bash', '/opt/bitnami/scripts/start-scripts/prestop-redis.sh']);
+    expect(sentinel.lifecycle.preStop.exec.command).toEqual(['/bin/bash', '/opt/bitnami/scripts/start-scripts/prestop-sentinel.sh']);
+    const scripts = scriptsOf();
+    const env = { ...SCRIPT_ENV, REDISCLI_AUTH: 'secret', REDIS_ANNOUNCE_HOST: FQDN(0) };
+    const master = runScript(scripts['prestop-redis.sh'], env, { 'role': ['master'], 'get-master-addr-by-name': [FQDN(0), FQDN(0), FQDN(2)] });
+    expect(master.calls).toEqual([
+      '--no-auth-warning -h 127.0.0.1 -p 6379 role',
+      '--no-auth-warning -h 127.0.0.1 -p 26379 sentinel get-master-addr-by-name mymaster',
+      '--no-auth-warning -h 127.0.0.1 -p 6379 client pause 22000 write',
+      '--no-auth-warning -h 127.0.0.1 -p 26379 sentinel failover mymaster',
+      '--no-auth-warning -h 127.0.0.1 -p 26379 sentinel get-master-addr-by-name mymaster',
+      '--no-auth-warning -h 127.0.0.1 -p 26379 sentinel get-master-addr-by-name mymaster',
+    ]);
+    expect(master.output).toContain('Sentinel failed over');
+    // a replica stops at once
+    const replica = runScript(scripts['prestop-redis.sh'], { ...env, REDIS_ANNOUNCE_HOST: FQDN(1) }, { 'role': ['slave'], 'get-master-addr-by-name': [FQDN(0)] });
+    expect(replica.calls).toEqual(['--no-auth-warning -h 127.0.0.1 -p 6379 role']);
+    // the master's Sentinel waits while it still names its own pod
+    const waiting = runScript(scripts['prestop-sentinel.sh'], { ...env, REDIS_SENTINEL_ANNOUNCE_IP: FQDN(0) }, { 'get-master-addr-by-name': [FQDN(0), FQDN(2)] });
+    expect(waiting.calls).toHaveLength(2);
+  });
+
+  test('the proxy outlives Redis and Sentinel (a native sidecar), with time for the failover and the replicas\' catch-up', () => {
+    const c = chart('ns');
+    redis(c);
+    const { sts } = synthDatabase(c);
+    expect(sts.spec.template.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(45);
+  });
+
   test('outside the mesh: no STRICT PeerAuthentication, clients send plaintext', () => {
     const c = chart('ns');
     new MeshAwareDatabase(c, 'Redis', { meshMode: MeshMode.outside(), engine: new RedisSentinelEngine({ credentials: credentials(c) }) });
@@ -169,6 +293,11 @@ describe('RedisSentinelEngine', () => {
 
     test('a timing is zero', () => {
       expect(() => new RedisSentinelEngine({ credentials: credentials(chart()), downAfter: Duration.millis(0) })).toThrow(/RedisSentinelEngine: downAfter 0ms must be at least 1ms/);
+    });
+
+    test('the Redis memory limit is below what the Bitnami chart runs Redis with', () => {
+      expect(() => redis(chart('ns'), {}, undefined, { memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) } }))
+        .toThrow(/test\/Redis: redis-sentinel: memory limit 128Mi is below the engine's minimum of 192Mi .*; raise resources.memory.limit to 192Mi or more/);
     });
 
     test('the Sentinel image is not pinned', () => {

@@ -1,9 +1,12 @@
-import { MeshAwareDatabase, MeshClient, ZooKeeperEngine } from '../../src';
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { MeshAwareDatabase, MeshClient, MeshMode, ZooKeeperEngine } from '../../src';
 import { credentials, synthDatabase } from '../support/database';
 import { all, chart, only } from '../support/manifests';
 
-function zookeeper(c = chart('ns'), options: Partial<ConstructorParameters<typeof ZooKeeperEngine>[0]> = {}, replicas?: number) {
-  return new MeshAwareDatabase(c, 'Zk', { name: 'zk', replicas, engine: new ZooKeeperEngine({ credentials: credentials(c, 'zk-credentials'), ...options }) });
+function zookeeper(c = chart('ns'), options: Partial<ConstructorParameters<typeof ZooKeeperEngine>[0]> = {}, replicas?: number,
+  resources?: kplus.ContainerResources) {
+  return new MeshAwareDatabase(c, 'Zk', { name: 'zk', replicas, resources, meshMode: MeshMode.sidecar(), engine: new ZooKeeperEngine({ credentials: credentials(c, 'zk-credentials'), ...options }) });
 }
 
 // the image's own check of each ZOO_SERVERS entry when ids are given (libzookeeper.sh, zookeeper_validate)
@@ -93,6 +96,32 @@ describe('ZooKeeperEngine', () => {
     expect(container.livenessProbe).toMatchObject({ initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 });
   });
 
+  test('the heap is three quarters of the memory limit less 256Mi, recomputed when resources are overridden', () => {
+    // ZooKeeper admin guide: "a maximum heap size of 3GB for a 4GB machine"; the image's default is a fixed 1024 MiB
+    const heapFor = (limit?: Size) => {
+      const c = chart('ns');
+      zookeeper(c, {}, undefined, limit ? { memory: { request: limit, limit } } : undefined);
+      return synthDatabase(c).env.ZOO_HEAP_SIZE;
+    };
+    expect(heapFor()).toBe(String((2048 - 256) * 0.75));
+    expect(heapFor(Size.mebibytes(512))).toBe('192');
+    expect(heapFor(Size.gibibytes(4))).toBe('2880');
+  });
+
+  test('old snapshots and transaction logs are purged every hour, keeping 10 (the chart\'s autopurge)', () => {
+    const c = chart('ns');
+    zookeeper(c);
+    expect(synthDatabase(c).env).toMatchObject({ ZOO_AUTOPURGE_INTERVAL: '1', ZOO_AUTOPURGE_RETAIN_COUNT: '10' });
+  });
+
+  test('a stopping server needs no proxy for last words: no native sidecar asked for, default grace', () => {
+    const c = chart('ns');
+    zookeeper(c);
+    const { sts } = synthDatabase(c);
+    expect(sts.spec.template.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBeUndefined();
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(30);
+  });
+
   test('writable conf, logs and tmp; data on the claim', () => {
     const c = chart('ns');
     zookeeper(c);
@@ -112,6 +141,11 @@ describe('ZooKeeperEngine', () => {
   });
 
   describe('fails when', () => {
+    test('the memory limit is too small for the JVM', () => {
+      expect(() => zookeeper(chart('ns'), {}, undefined, { memory: { request: Size.mebibytes(256), limit: Size.mebibytes(384) } }))
+        .toThrow(/test\/Zk: zookeeper: memory limit 384Mi is below the engine's minimum of 512Mi \(.*\); raise resources.memory.limit to 512Mi or more/);
+    });
+
     test('more pods than server ids', () => {
       expect(() => zookeeper(chart('ns'), {}, 256)).toThrow(/test\/Zk: zookeeper: replicas 256 is more than the 255 server ids ZooKeeper accepts/);
     });

@@ -23,7 +23,7 @@ export const PRESETS: PresetCase[] = [
   {
     id: 'postgresql-patroni',
     engine: s => new PostgresPatroniEngine({ credentials: secret(s, 'pg-credentials') }),
-    image: 'registry.example.com/patroni:4.0.6',
+    image: 'registry.example.com/patroni:4.0.6-pg17',
     replicas: [1, 2, 3, 5],
   },
   { id: 'etcd', engine: s => new EtcdEngine({ credentials: secret(s, 'etcd-credentials') }), replicas: [1, 3, 5] },
