@@ -1,274 +1,250 @@
 /**
- * npx projen bench [-- --n 1000 --runs 7]
+ * npx projen bench [-- --sizes 100,1000,5000 --runs 5 --only hss|mad]
  *
- * Builds N HeadlessStatefulServices and, in the same process, two baselines:
- * - raw cdk8s ApiObjects written by hand, producing the *identical* manifests (checked before timing);
- * - the equivalent objects built with plain cdk8s-plus (StatefulSet, Services, PDB), which HeadlessStatefulService
- *   is built on: the floor of any construct on cdk8s-plus.
- * Reports the median time of construction, synthesis to JSON and YAML serialisation (a forced GC before each
- * phase when node runs with --expose-gc), and the ratios. Figures are ratios against baselines measured in the
- * same run, never absolute thresholds.
+ * Synthesis on equal work. For each N, side by side and in interleaved rounds (the variants take turns, in the opposite
+ * order every other round), one fresh node process per sample (bench/sample.ts), as `cdk8s synth` runs an app:
+ * - HeadlessStatefulService x N (4 objects each) against raw ApiObjects rebuilt from the library's own output (equal
+ *   work: the same objects, byte-identical YAML), the same shape hand-written with cdk8s-plus-27 (the same manifests
+ *   but for the construct-path hash of cdk8s-plus' pod label), and the YAML floor (only `Yaml.save()` of the same
+ *   manifests);
+ * - MeshAwareDatabase x N (Patroni, 3 pods, one admitted client: 16 objects each, synth-time analysis included)
+ *   against raw ApiObjects rebuilt from its output and the YAML floor.
+ * Prints per phase (construct / synth / serialise) the median, the peak RSS, the heap the construct tree holds, the
+ * ratios, the log-log scaling exponent of each variant's total over the sizes, and the issue's goals met or not.
+ * Every sample's YAML is hashed: the library's, the raw baseline's and the floor's must be byte-identical.
+ * The machine is shared and noisy: read the ratios (taken from medians of the same run), not the times.
  */
-import { performance } from 'perf_hooks';
-import { ApiObject, App, Chart, Yaml } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
-import { AppProtocol, HeadlessStatefulService, MeshAwareDatabase, MeshClient, PostgresPatroniEngine } from '../src';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import * as ts from 'typescript';
+import type { Sample, Variant } from './sample';
+import { benchChart, handWrittenKplus, headlessServices } from './shapes';
 
-const NAMESPACE = 'bench';
-const IMAGE = 'registry.example.com/postgres:16.4';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-/** N HeadlessStatefulServices, each with two ports, Patroni-style connect addresses and a client Service. */
-export function constructs(n: number): Chart {
-  const chart = new Chart(new App(), 'bench', { namespace: NAMESPACE });
-  for (let i = 0; i < n; i++) {
-    const db = new HeadlessStatefulService(chart, `Db${i}`, {
-      name: `db-${i}`,
-      replicas: 3,
-      containers: [{ name: 'postgres', image: IMAGE }],
-      ports: [{ port: 5432, name: 'postgresql' }, { port: 8008, protocol: AppProtocol.HTTP, name: 'patroni' }],
-    });
-    db.addPodAddressEnv('PATRONI_POSTGRESQL_CONNECT_ADDRESS', 5432);
-    db.addPodAddressEnv('PATRONI_RESTAPI_CONNECT_ADDRESS', 8008);
-    db.addClientService('Client', { ports: [5432] });
-  }
-  return chart;
-}
-
-/** The same manifests, written out by hand as raw ApiObjects. */
-export function raw(n: number): Chart {
-  const chart = new Chart(new App(), 'bench', { namespace: NAMESPACE });
-  for (let i = 0; i < n; i++) {
-    const name = `db-${i}`;
-    const labels = { 'app.kubernetes.io/name': name };
-    const headless = `${name}-headless`;
-    const servicePort = (port: number, portName: string, appProtocol: string) =>
-      ({ appProtocol, name: portName, port, protocol: 'TCP', targetPort: portName });
-    new ApiObject(chart, `${name}-hl`, {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { labels, name: headless, namespace: NAMESPACE },
-      spec: {
-        clusterIP: 'None',
-        ports: [servicePort(5432, 'tcp-postgresql', 'tcp'), servicePort(8008, 'http-patroni', 'http')],
-        publishNotReadyAddresses: true,
-        selector: labels,
-        type: 'ClusterIP',
-      },
-    });
-    new ApiObject(chart, `${name}-sts`, {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: { labels, name, namespace: NAMESPACE },
-      spec: {
-        minReadySeconds: 0,
-        podManagementPolicy: 'OrderedReady',
-        replicas: 3,
-        selector: { matchLabels: labels },
-        serviceName: headless,
-        template: {
-          metadata: { labels: { ...labels, 'cdk8s.io/metadata.addr': undefined } },
-          spec: {
-            affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ podAffinityTerm: { labelSelector: { matchLabels: labels }, topologyKey: 'kubernetes.io/hostname' }, weight: 1 }] } },
-            automountServiceAccountToken: false,
-            containers: [{
-              env: [
-                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                { name: 'PATRONI_POSTGRESQL_CONNECT_ADDRESS', value: `$(POD_NAME).${headless}.${NAMESPACE}.svc.cluster.local:5432` },
-                { name: 'PATRONI_RESTAPI_CONNECT_ADDRESS', value: `$(POD_NAME).${headless}.${NAMESPACE}.svc.cluster.local:8008` },
-              ],
-              image: IMAGE,
-              imagePullPolicy: 'Always',
-              name: 'postgres',
-              ports: [{ containerPort: 5432, name: 'tcp-postgresql', protocol: 'TCP' }, { containerPort: 8008, name: 'http-patroni', protocol: 'TCP' }],
-              resources: { limits: { cpu: '1500m', memory: '2048Mi' }, requests: { cpu: '1000m', memory: '512Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true },
-            }],
-            dnsPolicy: 'ClusterFirst',
-            hostNetwork: false,
-            restartPolicy: 'Always',
-            securityContext: { fsGroupChangePolicy: 'Always', runAsNonRoot: true },
-            setHostnameAsFQDN: false,
-            terminationGracePeriodSeconds: 30,
-          },
-        },
-        updateStrategy: { rollingUpdate: { partition: 0 }, type: 'RollingUpdate' },
-      },
-    });
-    new ApiObject(chart, `${name}-pdb`, {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: { labels, name, namespace: NAMESPACE },
-      spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
-    });
-    new ApiObject(chart, `${name}-client`, {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { labels, name, namespace: NAMESPACE },
-      spec: { ports: [servicePort(5432, 'tcp-postgresql', 'tcp')], selector: labels, type: 'ClusterIP' },
-    });
-  }
-  return chart;
-}
-
-/** N MeshAwareDatabases (Patroni, 3 pods, sidecar mode, one admitted client): 16 objects each, full policy set. */
-export function databases(n: number): Chart {
-  const chart = new Chart(new App(), 'bench', { namespace: NAMESPACE });
-  const credentials = kplus.Secret.fromSecretName(chart, 'Credentials', 'pg-credentials');
-  const client = MeshClient.serviceAccount('orders', 'shop');
-  for (let i = 0; i < n; i++) {
-    const db = new MeshAwareDatabase(chart, `Pg${i}`, {
-      name: `pg-${i}`,
-      image: 'registry.example.com/patroni:4.0.6',
-      engine: new PostgresPatroniEngine({ credentials }),
-    });
-    db.allowFrom(client);
-  }
-  return chart;
-}
+const ROOT = path.join(__dirname, '..');
 
 /**
- * The same manifests as `databases(n)`, as raw ApiObjects. The literal objects are prepared before timing starts
- * (as if written by hand), so the baseline measures only what cdk8s itself costs for them.
+ * The samples run plain JavaScript: src/ and bench/ transpiled once into `dir` (node_modules linked), so that no
+ * TypeScript compiler sits in a sample's time or memory. Returns the sample script.
  */
-export function rawFrom(manifests: any[]): (n: number) => Chart {
-  const literals = manifests.map(m => JSON.parse(JSON.stringify(m)));
-  return () => {
-    const chart = new Chart(new App(), 'bench', { namespace: NAMESPACE });
-    literals.forEach((m, i) => new ApiObject(chart, `o${i}`, m));
-    return chart;
-  };
-}
-
-/** Equivalent objects from plain cdk8s-plus: what a hand-written cdk8s-plus app builds (not byte-identical). */
-export function plainKplus(n: number): Chart {
-  const chart = new Chart(new App(), 'bench', { namespace: NAMESPACE });
-  for (let i = 0; i < n; i++) {
-    const name = `db-${i}`;
-    const headless = new kplus.Service(chart, `Headless${i}`, {
-      metadata: { name: `${name}-headless` },
-      clusterIP: 'None',
-      ports: [{ port: 5432, name: 'tcp-postgresql' }, { port: 8008, name: 'http-patroni' }],
+function transpile(dir: string): string {
+  const walk = (from: string): string[] => fs.readdirSync(path.join(ROOT, from), { withFileTypes: true }).flatMap(e =>
+    e.isDirectory() ? walk(path.join(from, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [path.join(from, e.name)] : []);
+  for (const file of [...walk('src'), ...walk('bench')]) {
+    const { outputText } = ts.transpileModule(fs.readFileSync(path.join(ROOT, file), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      fileName: file,
     });
-    const sts = new kplus.StatefulSet(chart, `Db${i}`, {
-      metadata: { name },
-      service: headless,
-      replicas: 3,
-      containers: [{
-        name: 'postgres',
-        image: IMAGE,
-        ports: [{ number: 5432, name: 'tcp-postgresql' }, { number: 8008, name: 'http-patroni' }],
-        envVariables: {
-          POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
-          PATRONI_POSTGRESQL_CONNECT_ADDRESS: kplus.EnvValue.fromValue(`$(POD_NAME).${name}-headless.${NAMESPACE}.svc.cluster.local:5432`),
-          PATRONI_RESTAPI_CONNECT_ADDRESS: kplus.EnvValue.fromValue(`$(POD_NAME).${name}-headless.${NAMESPACE}.svc.cluster.local:8008`),
-        },
-      }],
-    });
-    sts.scheduling.spread({ topology: kplus.Topology.HOSTNAME, weight: 1 });
-    new kplus.k8s.KubePodDisruptionBudget(chart, `Pdb${i}`, {
-      metadata: { name },
-      spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: sts.matchLabels } },
-    });
-    new kplus.Service(chart, `Client${i}`, { metadata: { name }, selector: sts, ports: [{ port: 5432, name: 'tcp-postgresql' }] });
+    const out = path.join(dir, file.replace(/\.ts$/, '.js'));
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, outputText);
   }
-  return chart;
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return path.join(dir, 'bench', 'sample.js');
 }
 
-/** The construct-path hash in cdk8s-plus' pod address label differs by construction; compare without it. */
-function comparable(manifests: any[]): string {
-  return JSON.stringify(manifests, (key, value) => key === 'cdk8s.io/metadata.addr' ? undefined : value);
+let SAMPLE = '';
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+interface Group {
+  readonly title: string;
+  readonly key: 'hss' | 'mad';
+  readonly perUnit: number;
+  readonly variants: ReadonlyArray<{ readonly variant: Variant; readonly label: string }>;
+}
+
+const GROUPS: ReadonlyArray<Group> = [
+  {
+    title: 'HeadlessStatefulService',
+    key: 'hss',
+    perUnit: 4,
+    variants: [
+      { variant: 'floor', label: 'YAML floor (Yaml.save only)' },
+      { variant: 'raw', label: 'raw ApiObjects (equal work)' },
+      { variant: 'kplus', label: 'cdk8s-plus-27 by hand' },
+      { variant: 'hss', label: 'HeadlessStatefulService' },
+    ],
+  },
+  {
+    title: 'MeshAwareDatabase (Patroni, 3 pods, one client, analysis on)',
+    key: 'mad',
+    perUnit: 16,
+    variants: [
+      { variant: 'floor', label: 'YAML floor (Yaml.save only)' },
+      { variant: 'raw', label: 'raw ApiObjects (equal work)' },
+      { variant: 'mad', label: 'MeshAwareDatabase' },
+    ],
+  },
+];
+
+function runSample(variant: Variant, n: number, dir: string, input?: string): Sample {
+  const outdir = path.join(dir, `${variant}-out`);
+  const result = spawnSync(process.execPath, ['--expose-gc', SAMPLE, variant, String(n), outdir, ...input ? [input] : []], {
+    cwd: dir,
+    maxBuffer: 64 * 1024 * 1024,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new Error(`bench: sample ${variant} x ${n} failed (exit ${result.status}):\n${result.stderr}`);
+  }
+  fs.rmSync(outdir, { recursive: true, force: true });
+  if (variant.startsWith('prepare-')) {
+    return undefined as unknown as Sample;
+  }
+  const lines = result.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as Sample;
 }
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-export interface Timing {
+interface Figures {
   readonly construct: number;
   readonly synth: number;
-  readonly yaml: number;
+  readonly serialise: number;
+  readonly total: number;
+  readonly peakRss: number;
+  readonly retainedHeap: number;
+  readonly constructs: number;
+  readonly objects: number;
+  readonly sha256: string;
 }
 
-const gc: () => void = (global as any).gc ?? (() => undefined);
-
-/** One run: construct, synthesise to JSON, serialise to YAML; a GC before each phase keeps garbage out of the next. */
-function once(make: (n: number) => Chart, n: number): Timing {
-  gc();
-  const t0 = performance.now();
-  const chart = make(n);
-  const t1 = performance.now();
-  gc();
-  const t2 = performance.now();
-  const manifests = chart.toJson();
-  const t3 = performance.now();
-  gc();
-  const t4 = performance.now();
-  Yaml.stringify(...manifests);
-  const t5 = performance.now();
-  return { construct: t1 - t0, synth: t3 - t2, yaml: t5 - t4 };
+function figures(samples: Sample[]): Figures {
+  const hashes = new Set(samples.map(s => s.sha256));
+  if (hashes.size !== 1) {
+    throw new Error('bench: one variant wrote different YAML in different samples');
+  }
+  return {
+    construct: median(samples.map(s => s.construct)),
+    synth: median(samples.map(s => s.synth)),
+    serialise: median(samples.map(s => s.serialise)),
+    total: median(samples.map(s => s.construct + s.synth + s.serialise)),
+    peakRss: median(samples.map(s => s.peakRss)),
+    retainedHeap: median(samples.map(s => s.retainedHeap)),
+    constructs: samples[0].constructs,
+    objects: samples[0].objects,
+    sha256: samples[0].sha256,
+  };
 }
 
-/** Median of each phase over `runs` rounds; the builders take turns within a round, after one warm-up round. */
-export function measure(builders: Array<(n: number) => Chart>, n: number, runs: number): Timing[] {
-  const samples: Timing[][] = builders.map(() => []);
-  for (let round = 0; round <= runs; round++) {
-    const order = round % 2 === 0 ? builders.map((_, i) => i) : builders.map((_, i) => builders.length - 1 - i);
-    for (const i of order) {
-      const t = once(builders[i], n);
-      if (round > 0) {
-        samples[i].push(t);
+/** Slope of log(y) over log(x), least squares: 1 is linear. */
+function exponent(points: Array<[number, number]>): number {
+  const xs = points.map(([x]) => Math.log(x));
+  const ys = points.map(([, y]) => Math.log(y));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const num = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0);
+  const den = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  return num / den;
+}
+
+const ms = (v: number) => v.toFixed(0).padStart(9);
+const mb = (v: number) => `${(v / 1024 / 1024).toFixed(0).padStart(6)} MB`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+/** The cdk8s-plus shape must equal the library's manifests but for cdk8s-plus' pod address label. */
+function checkKplusShape(): void {
+  const comparable = (build: (chart: ReturnType<typeof benchChart>, n: number) => void) => {
+    const chart = benchChart(new App());
+    build(chart, 3);
+    return JSON.stringify(chart.toJson(), (key, value) => key === 'cdk8s.io/metadata.addr' ? undefined : value);
+  };
+  if (comparable(headlessServices) !== comparable(handWrittenKplus)) {
+    throw new Error('bench: the hand-written cdk8s-plus-27 shape does not build the same manifests as HeadlessStatefulService; fix bench/shapes.ts');
+  }
+}
+
+interface GoalLine {
+  readonly goal: string;
+  readonly value: string;
+  readonly met: boolean;
+}
+
+function main(): void {
+  const sizes = (option('sizes') ?? '100,1000,5000').split(',').map(Number);
+  const runsOption = option('runs');
+  const only = option('only');
+  const groups = GROUPS.filter(g => only === undefined || g.key === only);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-bench-'));
+  const goals: GoalLine[] = [];
+  const scaling = new Map<string, Array<[number, number]>>();
+  checkKplusShape();
+  SAMPLE = transpile(path.join(dir, 'js'));
+  console.log(`synthesis bench: node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}; one process per sample, `
+    + 'rounds interleaved; medians; times in ms');
+  try {
+    for (const n of sizes) {
+      const runs = Number(runsOption ?? (n >= 5000 ? 3 : 5));
+      for (const group of groups) {
+        const input = path.join(dir, `${group.key}-${n}.json`);
+        runSample(`prepare-${group.key}` as Variant, n, dir, input);
+        const samples = new Map<Variant, Sample[]>(group.variants.map(v => [v.variant, []]));
+        for (let round = 0; round < runs; round++) {
+          const order = round % 2 === 0 ? group.variants : [...group.variants].reverse();
+          for (const { variant } of order) {
+            const needsInput = variant === 'raw' || variant === 'floor';
+            samples.get(variant)!.push(runSample(variant, n, dir, needsInput ? input : undefined));
+          }
+        }
+        const results = new Map([...samples].map(([v, s]) => [v, figures(s)]));
+        const lib = results.get(group.key)!;
+        const raw = results.get('raw')!;
+        const floor = results.get('floor')!;
+        console.log(`\n${group.title} x ${n}: ${lib.objects} objects, ${lib.constructs} constructs; median of ${runs}`);
+        console.log('                                 construct    synth serialise    total   peak RSS  heap held  constructs');
+        for (const { variant, label } of group.variants) {
+          const f = results.get(variant)!;
+          console.log(`  ${label.padEnd(29)}${ms(f.construct)}${ms(f.synth)}${ms(f.serialise)}${ms(f.total)}  ${mb(f.peakRss)}  ${mb(f.retainedHeap)} ${String(f.constructs).padStart(11)}`);
+          scaling.set(`${group.key}:${label}`, [...scaling.get(`${group.key}:${label}`) ?? [], [n, f.total]]);
+        }
+        const identical = lib.sha256 === raw.sha256 && raw.sha256 === floor.sha256;
+        if (!identical) {
+          throw new Error(`bench: ${group.title} x ${n}: the library, the raw ApiObjects and the floor wrote different YAML`);
+        }
+        const perUnit = (f: Figures) => `${(f.retainedHeap / n / 1024).toFixed(1)} KB`;
+        console.log(`  output: library, raw and floor byte-identical (sha256 ${lib.sha256.slice(0, 12)})`
+          + (group.key === 'hss' ? '; cdk8s-plus-27 equal but for its cdk8s.io/metadata.addr label' : ''));
+        console.log(`  total: library / raw ${ratio(lib.total, raw.total)}, raw / floor ${ratio(raw.total, floor.total)}`
+          + (group.key === 'hss' ? `, library / cdk8s-plus-27 ${ratio(lib.total, results.get('kplus')!.total)}` : ''));
+        console.log(`  heap held per ${group.key === 'hss' ? 'service' : 'database'}: library ${perUnit(lib)}, raw ${perUnit(raw)} `
+          + `(${ratio(lib.retainedHeap, raw.retainedHeap)})`);
+        if (group.key === 'mad' && n >= 1000) {
+          goals.push({ goal: `MeshAwareDatabase total <= 1.25x raw at N=${n}`, value: ratio(lib.total, raw.total), met: lib.total <= 1.25 * raw.total });
+          goals.push({ goal: `MeshAwareDatabase memory <= 2x raw at N=${n}`, value: ratio(lib.retainedHeap, raw.retainedHeap), met: lib.retainedHeap <= 2 * raw.retainedHeap });
+        }
+        if (group.key === 'hss' && n >= 1000) {
+          const kplus = results.get('kplus')!;
+          goals.push({ goal: `HeadlessStatefulService faster than cdk8s-plus-27 by hand at N=${n}`, value: ratio(lib.total, kplus.total), met: lib.total < kplus.total });
+        }
       }
     }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  return samples.map(s => ({ construct: median(s.map(t => t.construct)), synth: median(s.map(t => t.synth)), yaml: median(s.map(t => t.yaml)) }));
-}
-
-const total = (t: Timing) => t.construct + t.synth + t.yaml;
-
-function report(title: string, rows: Array<[string, Timing]>): void {
-  const ms = (v: number) => `${v.toFixed(1).padStart(9)}`;
-  const x = (a: number, b: number) => `${(a / b).toFixed(2).padStart(8)}x`;
-  console.log(title);
-  console.log('                                 construct     synth      yaml     total  (ms)');
-  for (const [label, t] of rows) {
-    console.log(`  ${label.padEnd(29)}${ms(t.construct)} ${ms(t.synth)} ${ms(t.yaml)} ${ms(total(t))}`);
+  if (sizes.length > 1) {
+    console.log('\nscaling: log-log exponent of the total over N (1 = linear)');
+    for (const [key, points] of scaling) {
+      const [group, label] = key.split(':');
+      console.log(`  ${group.padEnd(4)} ${label.padEnd(29)} ${exponent(points).toFixed(2)}`);
+    }
   }
-  const [base, ...others] = rows;
-  for (const [label, t] of others) {
-    console.log(`  ${`${label} / ${base[0]}`.padEnd(45).slice(0, 45)}${x(t.synth + t.construct, base[1].synth + base[1].construct)} `
-      + `${x(t.yaml, base[1].yaml)} ${x(total(t), total(base[1]))}`);
+  if (goals.length > 0) {
+    console.log('\ngoals (issue 12)');
+    for (const g of goals) {
+      console.log(`  ${g.met ? 'met    ' : 'MISSED '} ${g.goal.padEnd(62)} ${g.value}`);
+    }
   }
-}
-
-function main() {
-  const n = arg('n', 1000);
-  const runs = arg('runs', 7);
-  const env = `median of ${runs} rounds, node ${process.version}${(global as any).gc ? ', GC between phases' : ''}`;
-
-  const ours = constructs(n).toJson();
-  if (comparable(ours) !== comparable(raw(n).toJson())) {
-    throw new Error('bench: the raw ApiObjects do not produce the same manifests as the constructs; fix raw() before comparing times');
-  }
-  const [base, kplusBase, lib] = measure([raw, plainKplus, constructs], n, runs);
-  report(`HeadlessStatefulService x ${n}: ${ours.length} objects (identical to the raw baseline); ${env}`,
-    [['raw ApiObjects', base], ['plain cdk8s-plus (floor)', kplusBase], ['HeadlessStatefulService', lib]]);
-  console.log('  target: HeadlessStatefulService <= 1.25x raw ApiObjects (total)\n');
-
-  const dbs = databases(n).toJson();
-  const rawDatabases = rawFrom(dbs);
-  if (comparable(dbs) !== comparable(rawDatabases(n).toJson())) {
-    throw new Error('bench: raw database manifests differ from the constructs');
-  }
-  const [dbBase, dbLib] = measure([rawDatabases, databases], n, runs);
-  report(`MeshAwareDatabase (Patroni, 3 pods, full policy set) x ${n}: ${dbs.length} objects (identical); ${env}`,
-    [['raw ApiObjects', dbBase], ['MeshAwareDatabase', dbLib]]);
-  console.log('  target: MeshAwareDatabase <= 1.25x raw ApiObjects (total)');
 }
 
 if (require.main === module) {
