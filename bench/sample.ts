@@ -9,10 +9,13 @@
  * - construct: building the constructs;
  * - synth: `app.synth()` less its serialisation (validation, the synth-time analysis, resolving every object to JSON);
  * - serialise: `Yaml.save()` — turning the JSON into YAML and writing it — timed where `app.synth()` calls it.
- * `prepare-hss` and `prepare-mad` write the library's manifests as JSON (the input of `raw-*` and `floor-*`).
+ * `prepare-hss` and `prepare-mad` write the library's manifests as JSON (the input of `raw` and `floor`).
+ * With `BENCH_CPU_PROFILE=<file>`, the V8 CPU profile of the three phases (and nothing before them) is written there
+ * (bench/profile.ts reads it).
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
+import { Session } from 'inspector';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { ApiObject, App, Yaml } from 'cdk8s';
@@ -44,6 +47,26 @@ function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 
+/** Profiles the phases when BENCH_CPU_PROFILE names a file; returns what stops the profiler and writes the profile. */
+function startProfile(): () => void {
+  const file = process.env.BENCH_CPU_PROFILE;
+  if (!file) {
+    return () => undefined;
+  }
+  const session = new Session();
+  session.connect();
+  // the inspector answers these synchronously on the main thread
+  session.post('Profiler.enable');
+  session.post('Profiler.setSamplingInterval', { interval: 200 });
+  session.post('Profiler.start');
+  return () => session.post('Profiler.stop', (err, result) => {
+    if (err) {
+      throw err;
+    }
+    fs.writeFileSync(file, JSON.stringify(result.profile));
+  });
+}
+
 function main(): void {
   const [variant, count, outdir, input] = process.argv.slice(2) as [Variant, string, string, string | undefined];
   const n = Number(count);
@@ -66,6 +89,7 @@ function main(): void {
   };
 
   const heap0 = heapUsed();
+  const stopProfile = startProfile();
   const manifests: any[] | undefined = input ? JSON.parse(fs.readFileSync(input, 'utf8')) : undefined;
   const file = path.join(outdir, 'bench.k8s.yaml');
   let construct = 0;
@@ -96,6 +120,7 @@ function main(): void {
     app.synth();
     synth = performance.now() - t1 - serialise;
   }
+  stopProfile();
   const sample: Sample = {
     construct,
     synth,
