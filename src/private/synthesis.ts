@@ -1,5 +1,7 @@
+import { Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { fail } from './validation';
+import { agreesWithCdk8s, fastYamlStringify } from './yaml';
 
 /**
  * Whether the app has written its manifests, so that a change made afterwards fails instead of being lost.
@@ -9,8 +11,12 @@ import { fail } from './validation';
  * once it has written the files) and refuse mutations on a marked app (`checkNotSynthesised`). `Testing.synth()`,
  * `chart.toJson()` and `app.synthYaml()` return the manifests to the caller, who can render again: they do not mark.
  *
+ * The same wrapper (and one of `synthYaml()`) serialises the manifests with `fastYamlStringify` (private/yaml.ts), which
+ * writes the bytes cdk8s' `Yaml.stringify` writes in a fraction of its time: `Yaml.stringify` is swapped for it for the
+ * duration of the call and restored after it.
+ *
  * The jsii runtimes (Python, Java, Go, .NET) call `App.synth` through its prototype, past the instance's wrapper: there
- * a late mutation is not detected. Not exported from the package.
+ * a late mutation is not detected, and cdk8s serialises as usual. Not exported from the package.
  */
 
 // Symbol.for: several copies of the library in one process (jsii bundles one per consumer) wrap the app once.
@@ -31,13 +37,43 @@ export function watchSynthesis(scope: IConstruct): void {
     configurable: true,
     writable: true,
     value: (...args: unknown[]) => {
-      const result = original.apply(root, args);
+      const result = withFastYaml(() => original.apply(root, args));
       if (!root[SYNTHESISED]) {
         Object.defineProperty(root, SYNTHESISED, { value: true, enumerable: false });
       }
       return result;
     },
   });
+  const synthYaml = (root as { synthYaml?: (...args: unknown[]) => unknown }).synthYaml;
+  if (typeof synthYaml === 'function') {
+    Object.defineProperty(root, 'synthYaml', {
+      configurable: true,
+      writable: true,
+      value: (...args: unknown[]) => withFastYaml(() => synthYaml.apply(root, args)),
+    });
+  }
+}
+
+const FAST = Symbol.for('cdk8s-stateful-mesh.synthesis.fastYaml');
+
+/** Runs `synthesise` with `Yaml.stringify` replaced by the faster emitter (when it agrees with cdk8s' own). */
+function withFastYaml<T>(synthesise: () => T): T {
+  const original = Yaml.stringify;
+  if ((original as unknown as { [FAST]?: boolean })[FAST]) {
+    return synthesise(); // nested: already swapped
+  }
+  const cdk8sStringify = (...docs: any[]) => original.apply(Yaml, docs);
+  const fast = fastYamlStringify(cdk8sStringify);
+  if (!agreesWithCdk8s(fast, cdk8sStringify)) {
+    return synthesise();
+  }
+  Object.defineProperty(fast, FAST, { value: true });
+  Yaml.stringify = fast;
+  try {
+    return synthesise();
+  } finally {
+    Yaml.stringify = original;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { AppProtocol, HeadlessStatefulService, MeshClient, MeshMode, MeshPolicy, MtlsMode } from '../../src';
+import { expectYamlAsCdk8s } from '../support/manifests';
 import { assertProperty, clientNamespace, clusterDomain, dnsLabel, expectMeshCorrect, namespaceName } from '../support/properties';
 
 const RESERVED = [15000, 15001, 15002, 15004, 15006, 15008, 15020, 15021, 15053, 15090];
@@ -73,6 +74,7 @@ describe('property: HeadlessStatefulService', () => {
   test('every valid configuration synthesises schema-valid, analyzer-clean manifests whose addresses all resolve to its own headless Service', () => {
     assertProperty(fc.property(config, c => {
       const manifests = Testing.synth(build(c));
+      expectYamlAsCdk8s(manifests);
       expectMeshCorrect(manifests, c.clusterDomain, c.mode !== 'none');
       const sts = manifests.find(m => m.kind === 'StatefulSet');
       const env = Object.fromEntries(sts.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));

@@ -1,6 +1,7 @@
 import { Chart, Size, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { MeshAwareDatabase, MeshClient, MeshMode } from '../../src';
+import { expectYamlAsCdk8s } from '../support/manifests';
 import { PRESETS } from '../support/presets';
 import { assertProperty, clientNamespace, clusterDomain, dnsLabel, expectMeshCorrect, namespaceName } from '../support/properties';
 
@@ -35,6 +36,8 @@ describe.each(PRESETS.map(p => [p.id, p] as const))('property: MeshAwareDatabase
       clients.forEach(client => db.allowFrom(client));
 
       const manifests = Testing.synth(chart);
+
+      expectYamlAsCdk8s(manifests);
       expectMeshCorrect(manifests, c.clusterDomain, true);
 
       const sts = manifests.find(m => m.kind === 'StatefulSet');

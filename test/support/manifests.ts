@@ -1,6 +1,7 @@
 import * as path from 'path';
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Testing, Yaml } from 'cdk8s';
 import { createSyncFn } from 'synckit';
+import { fastYamlStringify } from '../../src/private/yaml';
 
 interface SchemaFailure {
   readonly resource: string;
@@ -18,10 +19,22 @@ export function expectSchemaValid(manifests: unknown[]): void {
   }
 }
 
-/** Synthesises a chart (running construct validation) and validates every manifest against the schemas. */
+/** Throws when the library's YAML emitter (private/yaml.ts) would not write the manifests byte for byte as cdk8s does. */
+export function expectYamlAsCdk8s(manifests: unknown[]): void {
+  const cdk8s = (...docs: any[]) => Yaml.stringify(...docs);
+  if (fastYamlStringify(cdk8s)(...manifests) !== cdk8s(...manifests)) {
+    throw new Error('the fast YAML emitter writes these manifests differently from cdk8s\' Yaml.stringify (src/private/yaml.ts)');
+  }
+}
+
+/**
+ * Synthesises a chart (running construct validation), validates every manifest against the schemas, and checks that the
+ * synth's YAML emitter writes them as cdk8s does.
+ */
 export function synth(scope: Chart): any[] {
   const manifests = Testing.synth(scope);
   expectSchemaValid(manifests);
+  expectYamlAsCdk8s(manifests);
   return manifests;
 }
 

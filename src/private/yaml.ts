@@ -1,0 +1,270 @@
+/**
+ * A faster `Yaml.stringify` for the manifests cdk8s writes, byte-identical to cdk8s' own (the `yaml` package with
+ * `{ keepUndefined: true, lineWidth: 0, version: '1.1' }`, cdk8s lib/yaml.ts).
+ *
+ * cdk8s serialises each object by building a `yaml` document tree and printing it, which is most of the time of a
+ * synth (`npx projen bench`, docs/performance.md). A manifest is plain JSON, and for plain JSON the block style that
+ * `yaml` prints is a small set of rules (yaml 2.x src/stringify/stringifyPair.ts, stringifyCollection.ts): `key: value`,
+ * a nested map or sequence on the next lines two spaces deeper, `- ` before sequence items, `{}` and `[]` for empty
+ * ones. This emitter applies them directly, and renders scalars as follows:
+ * - a string is written plain when `yaml` would write it plain: it starts with a letter, `$`, `/` or `_`, holds only
+ *   characters that are never indicators, does not contain `: ` or end in a space or `:` (stringifyString.ts,
+ *   plainString), and none of the implicit types of cdk8s' `yaml` YAML 1.1 schema matches it (the same test
+ *   plainString makes: `e0` is a 1.1 float, `on` a boolean, `~` null);
+ * - every other scalar (numbers but safe integers, booleans, null, any other string) is rendered once by cdk8s'
+ *   own `Yaml.stringify` and remembered.
+ * A document holding anything else — a multi-line string (a block scalar, whose form depends on its indentation), a
+ * string that starts like a document marker, an object that is not plain, the same object twice (`yaml` writes an
+ * anchor and an alias), a key longer than 1024 characters — is left whole to cdk8s' `Yaml.stringify`. So the output
+ * is the same bytes by construction; `test/private/yaml.test.ts` compares both over every example, every snapshot and
+ * generated documents. Not exported from the package.
+ */
+
+/** cdk8s' `Yaml.stringify` (the original, never this one). */
+export type YamlStringify = (...docs: any[]) => string;
+
+/** Strings written plain as they are: see the module comment. */
+const PLAIN = /^[A-Za-z$/_][A-Za-z0-9._/:@=$()+,%~^ -]*$/;
+const PLAIN_EXCEPTIONS = /: |[ :]$/;
+/** `yaml` quotes or indents these by their position (stringifyString.ts, containsDocumentMarker). */
+const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
+const MAX_IMPLICIT_KEY = 1024;
+
+let implicitTypes: ReadonlyArray<RegExp> | undefined;
+
+/**
+ * The tests of the implicit types of the YAML 1.1 schema of the `yaml` package cdk8s serialises with (null, bool, int,
+ * float, merge, timestamp): a string one of them matches is quoted. Undefined when that package cannot be loaded.
+ */
+function implicitTypeTests(): ReadonlyArray<RegExp> | undefined {
+  if (implicitTypes === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const yaml = require(require.resolve('yaml', { paths: [require.resolve('cdk8s')] }));
+      const schema = new yaml.Document(null, { version: '1.1' }).schema;
+      implicitTypes = [...schema.tags, ...schema.compat ?? []]
+        .filter((tag: any) => tag.default && tag.tag !== 'tag:yaml.org,2002:str' && tag.test instanceof RegExp)
+        .map((tag: any) => tag.test as RegExp);
+    } catch {
+      return undefined;
+    }
+  }
+  return implicitTypes;
+}
+
+/** Thrown inside the emitter when a document must be left to cdk8s' own serialisation. */
+class Unsupported extends Error {}
+const UNSUPPORTED = new Unsupported();
+
+/**
+ * A serialiser with cdk8s' `Yaml.stringify` signature and output. Scalars it cannot decide are rendered through
+ * `original`, and remembered for the emitter's lifetime.
+ */
+export function fastYamlStringify(original: YamlStringify): YamlStringify {
+  const types = implicitTypeTests();
+  if (!types) {
+    return original;
+  }
+  const values = new Map<unknown, string>();
+  const keys = new Map<string, string>();
+  const plain = (text: string) => PLAIN.test(text) && !PLAIN_EXCEPTIONS.test(text) && !types.some(t => t.test(text));
+
+  /** How cdk8s writes the scalar `value` after `key: `. */
+  const valueText = (value: unknown): string => {
+    let text = values.get(value);
+    if (text === undefined) {
+      if (typeof value === 'string' && DOCUMENT_MARKER.test(value)) {
+        throw UNSUPPORTED;
+      }
+      const rendered = original({ k: value });
+      if (!rendered.startsWith('k: ') || rendered.indexOf('\n') !== rendered.length - 1) {
+        throw UNSUPPORTED; // a block scalar, or anything else on several lines
+      }
+      text = rendered.slice(3, -1);
+      values.set(value, text);
+    }
+    return text;
+  };
+
+  const keyText = (key: string): string => {
+    let text = keys.get(key);
+    if (text === undefined) {
+      if (key.length > MAX_IMPLICIT_KEY || DOCUMENT_MARKER.test(key)) {
+        throw UNSUPPORTED;
+      }
+      if (plain(key)) {
+        keys.set(key, key);
+        return key;
+      }
+      const rendered = original({ [key]: 0 });
+      if (!rendered.endsWith(': 0\n') || rendered.indexOf('\n') !== rendered.length - 1 || rendered.startsWith('? ')) {
+        throw UNSUPPORTED;
+      }
+      text = rendered.slice(0, -4);
+      if (text.length > MAX_IMPLICIT_KEY) {
+        throw UNSUPPORTED;
+      }
+      keys.set(key, text);
+    }
+    return text;
+  };
+
+  const scalarText = (value: unknown): string => {
+    if (typeof value === 'string') {
+      const known = values.get(value);
+      if (known !== undefined) {
+        return known;
+      }
+      if (plain(value)) {
+        values.set(value, value);
+        return value;
+      }
+      return valueText(value);
+    }
+    if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) {
+      return String(value);
+    }
+    if (value === null || value === undefined || typeof value === 'boolean' || typeof value === 'number') {
+      return valueText(value);
+    }
+    throw UNSUPPORTED; // bigint, symbol, function
+  };
+
+  /** A map or sequence, its first line without indentation and every further line indented by `indent`. */
+  const collection = (value: object, indent: string, seen: Set<object>, out: string[]): void => {
+    if (seen.has(value)) {
+      throw UNSUPPORTED; // yaml writes an anchor and an alias
+    }
+    seen.add(value);
+    const inner = `${indent}  `;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) {
+          out.push('\n', indent);
+        }
+        out.push('- ');
+        item(value[i], inner, seen, out);
+      }
+      return;
+    }
+    const object = value as Record<string, unknown>;
+    let first = true;
+    for (const key of Object.keys(object)) {
+      if (!first) {
+        out.push('\n', indent);
+      }
+      first = false;
+      out.push(keyText(key), ':');
+      const v = object[key];
+      if (isCollection(v)) {
+        if (isEmpty(v)) {
+          out.push(Array.isArray(v) ? ' []' : ' {}');
+          if (seen.has(v)) {
+            throw UNSUPPORTED;
+          }
+          seen.add(v);
+        } else {
+          out.push('\n', inner);
+          collection(v, inner, seen, out);
+        }
+      } else {
+        out.push(' ', scalarText(v));
+      }
+    }
+  };
+
+  /** A sequence item after its `- `. */
+  const item = (value: unknown, indent: string, seen: Set<object>, out: string[]): void => {
+    if (isCollection(value)) {
+      if (isEmpty(value)) {
+        out.push(Array.isArray(value) ? '[]' : '{}');
+        if (seen.has(value)) {
+          throw UNSUPPORTED;
+        }
+        seen.add(value);
+      } else {
+        collection(value, indent, seen, out);
+      }
+    } else {
+      out.push(scalarText(value));
+    }
+  };
+
+  const document = (doc: unknown): string => {
+    if (!isCollection(doc)) {
+      return original(doc);
+    }
+    if (isEmpty(doc)) {
+      return original(doc);
+    }
+    const out: string[] = [];
+    try {
+      collection(doc, '', new Set(), out);
+    } catch (e) {
+      if (e === UNSUPPORTED) {
+        return original(doc);
+      }
+      throw e;
+    }
+    out.push('\n');
+    return out.join('');
+  };
+
+  return (...docs: any[]) => docs.map(doc => doc === undefined ? '\n' : document(doc)).join('---\n');
+}
+
+/**
+ * A document that exercises every rule of the emitter: `fastYamlStringify` is used only while it writes this one
+ * exactly as cdk8s does (a later cdk8s with another `yaml` keeps its own output).
+ */
+const PROBE = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'probe', labels: { 'app.kubernetes.io/name': 'probe', 'y': 'on' }, annotations: {} },
+  data: { key: '5432', url: '$(POD_NAME).db-headless.ns.svc.cluster.local:5432', path: '/var/lib/data', empty: '' },
+  spec: {
+    list: [[1, 2], [], {}, { a: null, b: true, c: 1.5, d: -3 }, 'x y', 'a: b', ' lead', 'trail '],
+    nested: { deeper: { deepest: [{ k: 'v' }] } },
+    none: undefined,
+  },
+};
+
+/** Whether `fast` writes the probe document exactly as `original`. */
+export function agreesWithCdk8s(fast: YamlStringify, original: YamlStringify): boolean {
+  try {
+    return fast(PROBE, undefined, PROBE.metadata) === original(PROBE, undefined, PROBE.metadata);
+  } catch {
+    return false;
+  }
+}
+
+/** A plain object or an array; throws for any other object (yaml may render it its own way). */
+function isCollection(value: unknown): value is object {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'function') {
+      throw UNSUPPORTED;
+    }
+    return false;
+  }
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) {
+      throw UNSUPPORTED;
+    }
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    throw UNSUPPORTED;
+  }
+  return true;
+}
+
+function isEmpty(value: object): boolean {
+  if (Array.isArray(value)) {
+    return value.length === 0;
+  }
+  for (const _ in value) {
+    return false;
+  }
+  return true;
+}
