@@ -23,7 +23,6 @@ import type { Sample, Variant } from './sample';
 import { benchChart, handWrittenKplus, headlessServices } from './shapes';
 import { transpile } from './transpile';
 
-const ROOT = path.join(__dirname, '..');
 
 let SAMPLE = '';
 
