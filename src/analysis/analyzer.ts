@@ -69,34 +69,7 @@ export class MeshAnalyzer {
     for (const s of options.suppressions ?? []) {
       checkSuppression(s.code, s.reason);
     }
-    const inventory = new Inventory(manifests, options);
-    const findings: Finding[] = [];
-    const seen = new Set<string>();
-    for (const rule of RULES) {
-      rule.check(inventory, (object, message, path) => {
-        const id = `${rule.code}\u0000${object.index}\u0000${path ?? ''}\u0000${message}`;
-        if (seen.has(id)) {
-          return;
-        }
-        seen.add(id);
-        const suppressedReason = rule === INVALID_SUPPRESSION ? undefined : suppressionFor(rule, object, options.suppressions ?? []);
-        findings.push({
-          code: rule.code,
-          severity: rule.severity,
-          message: `${object.origin}: ${message}`,
-          kind: object.kind,
-          namespace: object.writtenNamespace,
-          name: object.name,
-          origin: object.origin,
-          objectIndex: object.index,
-          istioCode: rule.istioCode,
-          path,
-          suppressedReason,
-        });
-      });
-    }
-    return findings.sort((a, b) => a.objectIndex - b.objectIndex || compare(a.code, b.code) || compare(a.path ?? '', b.path ?? '')
-      || compare(a.message, b.message));
+    return analyzeInventory(new Inventory(manifests, options), options);
   }
 
   /** Every rule, in code order. */
@@ -117,6 +90,40 @@ export class MeshAnalyzer {
   }
 
   private constructor() {}
+}
+
+/**
+ * The findings of every rule over an inventory (what `MeshAnalyzer.analyze` returns). The synth-time analysis calls it
+ * with the inventory it also gives the traffic model, so the input is indexed once. Not part of the public API.
+ */
+export function analyzeInventory(inventory: Inventory, options: AnalyzeOptions = {}): Finding[] {
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  for (const rule of RULES) {
+    rule.check(inventory, (object, message, path) => {
+      const id = `${rule.code}\u0000${object.index}\u0000${path ?? ''}\u0000${message}`;
+      if (seen.has(id)) {
+        return;
+      }
+      seen.add(id);
+      const suppressedReason = rule === INVALID_SUPPRESSION ? undefined : suppressionFor(rule, object, options.suppressions ?? []);
+      findings.push({
+        code: rule.code,
+        severity: rule.severity,
+        message: `${object.origin}: ${message}`,
+        kind: object.kind,
+        namespace: object.writtenNamespace,
+        name: object.name,
+        origin: object.origin,
+        objectIndex: object.index,
+        istioCode: rule.istioCode,
+        path,
+        suppressedReason,
+      });
+    });
+  }
+  return findings.sort((a, b) => a.objectIndex - b.objectIndex || compare(a.code, b.code) || compare(a.path ?? '', b.path ?? '')
+    || compare(a.message, b.message));
 }
 
 /** Throws when a suppression names no known rule, or has no reason. */

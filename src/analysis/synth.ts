@@ -1,10 +1,11 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { checkSuppression, MeshAnalyzer } from './analyzer';
+import { analyzeInventory, checkSuppression } from './analyzer';
 import { AnalyzeOptions, Finding, Severity } from './finding';
 import { Inventory } from './inventory';
+import { trafficModelOf } from './traffic-rules';
 import { appTrafficFacts, intentProblems } from './traffic/intent';
-import { ModelEdge, TrafficModel } from './traffic/model';
+import { ModelEdge } from './traffic/model';
 import { chartFacts, registerChartActivator } from '../private/mesh-facts';
 
 /**
@@ -52,6 +53,8 @@ interface AppState {
 interface AppObjects {
   readonly apiObjects: ApiObject[];
   readonly manifests: any[];
+  /** The app's objects indexed for the analysis, by the options: the rules and the intended-edge check share it. */
+  readonly inventories: Map<string, Inventory>;
   /** Findings of the whole app, by the options they were analysed with. */
   readonly findings: Map<string, Finding[]>;
   /** The intended edges of the whole app, evaluated, by the options. */
@@ -253,13 +256,23 @@ function appObjects(chart: IConstruct, state?: AppState): AppObjects {
       // the synth reports an object that cannot be serialised; the analysis goes on without it
     }
   }
-  return { apiObjects, manifests, findings: new Map(), traffic: new Map() };
+  return { apiObjects, manifests, inventories: new Map(), findings: new Map(), traffic: new Map() };
+}
+
+/** The app's objects indexed once per options (so once per synth): by the rules and by the traffic model. */
+function inventoryOf(objects: AppObjects, options: AnalyzeOptions, key: string): Inventory {
+  let inventory = objects.inventories.get(key);
+  if (!inventory) {
+    inventory = new Inventory(objects.manifests, options);
+    objects.inventories.set(key, inventory);
+  }
+  return inventory;
 }
 
 function analyzeChart(chart: Chart, options: AnalyzeOptions, objects: AppObjects = appObjects(chart)): Finding[] {
-  const { apiObjects, manifests } = objects;
+  const { apiObjects } = objects;
   const key = JSON.stringify(options);
-  const all = objects.findings.get(key) ?? MeshAnalyzer.analyze(manifests, { ...options });
+  const all = objects.findings.get(key) ?? analyzeInventory(inventoryOf(objects, options, key), options);
   objects.findings.set(key, all);
   return all
     .filter(f => Chart.of(apiObjects[f.objectIndex]) === chart)
@@ -288,8 +301,9 @@ function intendedEdges(chart: Chart, options: AnalyzeOptions, objects: AppObject
   let edges = objects.traffic.get(key);
   if (!edges) {
     const facts = appTrafficFacts(chart.node.root);
+    // the analyzer's own model of the same inventory, with the constructs' facts: the input is indexed once
     edges = (facts.intended?.length ?? 0) + (facts.protected?.length ?? 0) === 0 ? []
-      : new TrafficModel(new Inventory(objects.manifests, options), options, facts).intendedEdges();
+      : trafficModelOf(inventoryOf(objects, options, key)).withFacts(facts).intendedEdges();
     objects.traffic.set(key, edges);
   }
   return edges;

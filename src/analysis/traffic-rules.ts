@@ -15,17 +15,31 @@ import { AGENT_PORT, HBONE_PORT } from '../private/istio-constants';
  * reported.
  */
 
-const MODELS = new WeakMap<Inventory, { model: TrafficModel; edges: ModelEdge[] }>();
+const MODELS = new WeakMap<Inventory, TrafficModel>();
+const EDGES = new WeakMap<Inventory, ModelEdge[]>();
 
-/** The model of an inventory and its edges, built once per analysis. */
-function modelOf(inv: Inventory): { model: TrafficModel; edges: ModelEdge[] } {
-  let found = MODELS.get(inv);
-  if (!found) {
-    const model = new TrafficModel(inv);
-    found = { model, edges: model.edges() };
-    MODELS.set(inv, found);
+/**
+ * The traffic model of an inventory, built once per inventory: the rules below share it, and so does the synth-time
+ * check of the constructs' intended edges (`analysis/synth.ts`, through `TrafficModel.withFacts()`).
+ */
+export function trafficModelOf(inv: Inventory): TrafficModel {
+  let model = MODELS.get(inv);
+  if (!model) {
+    model = new TrafficModel(inv);
+    MODELS.set(inv, model);
   }
-  return found;
+  return model;
+}
+
+/** The model of an inventory and its edges, evaluated once per analysis. */
+function modelOf(inv: Inventory): { model: TrafficModel; edges: ModelEdge[] } {
+  const model = trafficModelOf(inv);
+  let edges = EDGES.get(inv);
+  if (!edges) {
+    edges = model.edges();
+    EDGES.set(inv, edges);
+  }
+  return { model, edges };
 }
 
 /** Proven edges of an intent, grouped by source and destination workload. */

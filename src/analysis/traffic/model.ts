@@ -96,6 +96,14 @@ interface Reached {
   readonly evaluatedPort: number;
 }
 
+/** The model's indexes of its input that no fact changes. */
+interface SharedIndexes {
+  readonly workloadsByAccount: Map<string, Workload[]>;
+  readonly destinations: Map<Workload, Destination>;
+  references?: Map<Workload, Array<{ from: Workload; port: number }>>;
+  workloadsByObject?: Map<object, Workload>;
+}
+
 /** The namespace the model uses for "a pod of another namespace": not a namespace anyone admits. */
 export const OTHER_NAMESPACE = 'another-namespace';
 
@@ -109,12 +117,17 @@ export const OTHER_NAMESPACE = 'another-namespace';
  */
 export class TrafficModel {
   private readonly ctx: EvaluationContext;
-  private readonly workloadsByAccount = new Map<string, Workload[]>();
-  private readonly destinations = new Map<Workload, Destination>();
-  private referenceCache?: Map<Workload, Array<{ from: Workload; port: number }>>;
-  private workloadsByObject?: Map<object, Workload>;
+  /** What depends on the input alone: shared by the models `withFacts()` derives from this one. */
+  private readonly shared: SharedIndexes;
 
-  constructor(private readonly inv: Inventory, private readonly options: TrafficOptions = {}, private readonly facts: ModelFacts = {}) {
+  constructor(private readonly inv: Inventory, private readonly options: TrafficOptions = {}, private readonly facts: ModelFacts = {},
+    base?: TrafficModel) {
+    if (base) {
+      // the same input: every index is the base's; only the waypoints the constructs describe are this model's own
+      this.shared = base.shared;
+      this.ctx = { ...base.ctx, waypoints: new WaypointIndex(inv, facts.waypoints ?? []) };
+      return;
+    }
     const ambientEnabled = options.ambientEnabled
       ?? (inv.workloads.some(w => w.mesh === 'ambient') || inv.ofKind('Namespace', '').some(ns => ns.labels[DATAPLANE_MODE_LABEL] === 'ambient'));
     const trustDomain: string = options.trustDomain ?? inv.meshConfig.trustDomain ?? DEFAULT_TRUST_DOMAIN;
@@ -130,10 +143,25 @@ export class TrafficModel {
       waypoints: new WaypointIndex(inv, facts.waypoints ?? []),
       dataplaneOf: w => dataplaneOf(w),
     };
+    this.shared = { workloadsByAccount: new Map(), destinations: new Map() };
     for (const workload of inv.workloads) {
       const key = `${workload.object.namespace}/${serviceAccountOf(workload)}`;
-      this.workloadsByAccount.set(key, [...this.workloadsByAccount.get(key) ?? [], workload]);
+      const same = this.shared.workloadsByAccount.get(key);
+      if (same) {
+        same.push(workload);
+      } else {
+        this.shared.workloadsByAccount.set(key, [workload]);
+      }
     }
+  }
+
+  /**
+   * The model of the same input with the constructs' facts (their intended edges, protected workloads and waypoints),
+   * reusing this model's indexes, so that the analysis and the synth-time check of intended edges index the input once.
+   * Valid while both models have the same options.
+   */
+  public withFacts(facts: ModelFacts): TrafficModel {
+    return new TrafficModel(this.inv, this.options, facts, this);
   }
 
   /** The evaluation context (for lint rules built on the model). */
@@ -189,11 +217,11 @@ export class TrafficModel {
 
   /** The dataplane of a destination, and its service account. */
   private destination(workload: Workload): Destination {
-    let found = this.destinations.get(workload);
+    let found = this.shared.destinations.get(workload);
     if (!found) {
       const { dataplane, assumed } = dataplaneOf(workload);
       found = { workload, label: workloadLabel(workload), dataplane, assumed, serviceAccount: serviceAccountOf(workload) };
-      this.destinations.set(workload, found);
+      this.shared.destinations.set(workload, found);
     }
     return found;
   }
@@ -351,10 +379,8 @@ export class TrafficModel {
 
   private findWorkload(ref: { readonly kind: string; readonly namespace: string; readonly name: string }): Workload | undefined {
     const object = this.inv.find(ref.kind, ref.namespace, ref.name);
-    if (!this.workloadsByObject) {
-      this.workloadsByObject = new Map(this.inv.workloads.map(w => [w.object, w]));
-    }
-    return object ? this.workloadsByObject.get(object) : undefined;
+    this.shared.workloadsByObject = this.shared.workloadsByObject ?? new Map(this.inv.workloads.map(w => [w.object, w]));
+    return object ? this.shared.workloadsByObject.get(object) : undefined;
   }
 
   private workloadSource(workload: Workload): Source {
@@ -402,7 +428,7 @@ export class TrafficModel {
   private clientSource(namespace: string, serviceAccount: string | undefined, podLabels: Readonly<Record<string, string>> | undefined,
     dataplane: Dataplane | undefined, destination: Destination): Source {
     if (serviceAccount !== undefined) {
-      const workload = (this.workloadsByAccount.get(`${namespace}/${serviceAccount}`) ?? [])
+      const workload = (this.shared.workloadsByAccount.get(`${namespace}/${serviceAccount}`) ?? [])
         .find(w => Object.entries(podLabels ?? {}).every(([k, v]) => w.podLabels[k] === v));
       if (workload) {
         return this.workloadSource(workload);
@@ -475,8 +501,8 @@ export class TrafficModel {
 
   /** Every env reference of the input, indexed once by the workload it names (linear in the env text). */
   private referenceIndex(): Map<Workload, Array<{ from: Workload; port: number }>> {
-    if (this.referenceCache) {
-      return this.referenceCache;
+    if (this.shared.references) {
+      return this.shared.references;
     }
     const index = new Map<Workload, Array<{ from: Workload; port: number }>>();
     const suffix = `.svc.${this.inv.clusterDomain}`;
@@ -503,7 +529,12 @@ export class TrafficModel {
                 const key = `${target.object.index}:${port}`;
                 if (port !== undefined && !seen.has(key)) {
                   seen.add(key);
-                  index.set(target, [...index.get(target) ?? [], { from, port }]);
+                  const named = index.get(target);
+                  if (named) {
+                    named.push({ from, port });
+                  } else {
+                    index.set(target, [{ from, port }]);
+                  }
                 }
               }
             }
@@ -511,7 +542,7 @@ export class TrafficModel {
         }
       }
     }
-    this.referenceCache = index;
+    this.shared.references = index;
     return index;
   }
 }

@@ -11,6 +11,8 @@ export class SelectorIndex<T> {
   private readonly byLabel = new Map<string, Array<{ readonly item: T; readonly labels: Record<string, string>; readonly expressions: any[] }>>();
   private readonly unindexed = new Map<string, Array<{ readonly item: T; readonly labels: Record<string, string>; readonly expressions: any[] }>>();
   private readonly orders = new Map<T, number>();
+  /** Answers by pod label set (a workload's labels are one object, asked about once per edge): cleared by `add()`. */
+  private answers = new WeakMap<object, Map<string, ReadonlyArray<T>>>();
 
   /**
    * Files an item of a namespace under its selector; `selector` undefined (or empty) selects every pod of the namespace.
@@ -19,6 +21,7 @@ export class SelectorIndex<T> {
     const labels = isObject(selector) ? stringMap(selector.matchLabels) : {};
     const expressions = isObject(selector) ? asArray(selector.matchExpressions) : [];
     const entry = { item, labels, expressions };
+    this.answers = new WeakMap();
     if (!this.orders.has(item)) {
       this.orders.set(item, this.orders.size);
     }
@@ -34,7 +37,21 @@ export class SelectorIndex<T> {
   }
 
   /** The items of `namespace` whose selector the pod labels satisfy, in the order they were added. */
-  public selecting(namespace: string, podLabels: Readonly<Record<string, string>>): T[] {
+  public selecting(namespace: string, podLabels: Readonly<Record<string, string>>): ReadonlyArray<T> {
+    let byNamespace = this.answers.get(podLabels);
+    if (!byNamespace) {
+      byNamespace = new Map();
+      this.answers.set(podLabels, byNamespace);
+    }
+    let answer = byNamespace.get(namespace);
+    if (!answer) {
+      answer = this.select(namespace, podLabels);
+      byNamespace.set(namespace, answer);
+    }
+    return answer;
+  }
+
+  private select(namespace: string, podLabels: Readonly<Record<string, string>>): T[] {
     const found: Array<{ readonly item: T; readonly order: number }> = [];
     const candidates = [
       ...this.unindexed.get(namespace) ?? [],
