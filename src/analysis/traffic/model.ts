@@ -202,12 +202,20 @@ export class TrafficModel {
         }
       }
     }
+    // the namespaces admitted as a whole, by destination: one pass over the intended edges, not one per protected workload
+    const admittedByDestination = new Map<string, Set<string>>();
+    for (const i of this.facts.intended ?? []) {
+      if (i.source.kind === 'client' && i.source.serviceAccount === undefined) {
+        const key = destinationKey(i.destination);
+        const admitted = admittedByDestination.get(key) ?? new Set<string>();
+        admitted.add(i.source.namespace);
+        admittedByDestination.set(key, admitted);
+      }
+    }
     for (const protectedWorkload of this.facts.protected ?? []) {
       const workload = this.findWorkload(protectedWorkload.destination);
       if (workload) {
-        const admittedNamespaces = new Set((this.facts.intended ?? [])
-          .filter(i => i.source.kind === 'client' && i.source.serviceAccount === undefined && sameDestination(i.destination, protectedWorkload.destination))
-          .map(i => (i.source as { namespace: string }).namespace));
+        const admittedNamespaces = admittedByDestination.get(destinationKey(protectedWorkload.destination)) ?? new Set<string>();
         const unintended = this.unintendedEdges(workload, admittedNamespaces, EdgeExpectation.DENIED);
         edges.push(...unintended.map(edge => ({ edge, owner: protectedWorkload.owner })));
       }
@@ -593,8 +601,8 @@ function assumedWhat(source: Source, destination: Destination): string {
   return parts.join(' and ');
 }
 
-function sameDestination(a: { kind: string; namespace: string; name: string }, b: { kind: string; namespace: string; name: string }): boolean {
-  return a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+function destinationKey(d: { kind: string; namespace: string; name: string }): string {
+  return `${d.kind}\u0000${d.namespace}\u0000${d.name}`;
 }
 
 function edgeKey(edge: TrafficEdge): string {
