@@ -191,14 +191,11 @@ export function fastYamlStringify(original: YamlStringify): YamlStringify {
   };
 
   const document = (doc: unknown): string => {
-    if (!isCollection(doc)) {
-      return original(doc);
-    }
-    if (isEmpty(doc)) {
-      return original(doc);
-    }
     const out: string[] = [];
     try {
+      if (!isCollection(doc) || isEmpty(doc)) {
+        return original(doc);
+      }
       collection(doc, '', new Set(), out);
     } catch (e) {
       if (e === UNSUPPORTED) {

@@ -48,6 +48,8 @@ describe('fastYamlStringify', () => {
       'a top-level string',
       {},
       [],
+      new Date(0),
+      { d: new Date(0), m: new Map([['a', 1]]) },
     ];
     const fast = fastYamlStringify(cdk8s);
     for (const doc of docs) {
