@@ -3,9 +3,9 @@ import { IConstruct } from 'constructs';
 import { analyzeInventory, checkSuppression } from './analyzer';
 import { AnalyzeOptions, Finding, Severity } from './finding';
 import { Inventory } from './inventory';
-import { trafficModelOf } from './traffic-rules';
 import { appTrafficFacts, intentProblems } from './traffic/intent';
 import { ModelEdge } from './traffic/model';
+import { trafficModelOf } from './traffic-rules';
 import { chartFacts, registerChartActivator } from '../private/mesh-facts';
 
 /**

@@ -13,8 +13,10 @@
  *   plainString makes: `e0` is a 1.1 float, `on` a boolean, `~` null);
  * - every other scalar (numbers but safe integers, booleans, null, any other string) is rendered once by cdk8s'
  *   own `Yaml.stringify` and remembered.
- * A document holding anything else — a multi-line string (a block scalar, whose form depends on its indentation), a
- * string that starts like a document marker, an object that is not plain, the same object twice (`yaml` writes an
+ * A multi-line string is the literal block scalar cdk8s writes for it under a top-level key, its lines (all indented by
+ * two spaces there, or empty: stringifyString.ts, blockString) moved to the depth of the value; its header (chomping,
+ * indentation indicator) does not depend on the depth. A document holding anything else — a multi-line string that
+ * yaml quotes (trailing or only whitespace), a string that starts like a document marker, an object that is not plain, the same object twice (`yaml` writes an
  * anchor and an alias), a key longer than 1024 characters — is left whole to cdk8s' `Yaml.stringify`. So the output
  * is the same bytes by construction; `test/private/yaml.test.ts` compares both over every example, every snapshot and
  * generated documents. Not exported from the package.
@@ -29,6 +31,9 @@ const PLAIN_EXCEPTIONS = /: |[ :]$/;
 /** `yaml` quotes or indents these by their position (stringifyString.ts, containsDocumentMarker). */
 const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
 const MAX_IMPLICIT_KEY = 1024;
+/** The indentation of a block scalar's lines under a top-level key, where cdk8s' rendering of a scalar is taken. */
+const BLOCK_INDENT = '  ';
+const BLOCK_LINE = /\n {2}/g;
 
 let implicitTypes: ReadonlyArray<RegExp> | undefined;
 
@@ -77,10 +82,14 @@ export function fastYamlStringify(original: YamlStringify): YamlStringify {
         throw UNSUPPORTED;
       }
       const rendered = original({ k: value });
-      if (!rendered.startsWith('k: ') || rendered.indexOf('\n') !== rendered.length - 1) {
-        throw UNSUPPORTED; // a block scalar, or anything else on several lines
+      if (!rendered.startsWith('k: ')) {
+        throw UNSUPPORTED;
       }
       text = rendered.slice(3, -1);
+      // on several lines: only a literal block scalar, whose lines are indented (or empty) and can move deeper
+      if (text.includes('\n') && (!text.startsWith('|') || text.split('\n').slice(1).some(line => line !== '' && !line.startsWith(BLOCK_INDENT)))) {
+        throw UNSUPPORTED;
+      }
       values.set(value, text);
     }
     return text;
@@ -109,17 +118,13 @@ export function fastYamlStringify(original: YamlStringify): YamlStringify {
     return text;
   };
 
-  const scalarText = (value: unknown): string => {
+  /** A scalar whose further lines (a block scalar's) are indented by `indent`. */
+  const scalarText = (value: unknown, indent: string): string => {
     if (typeof value === 'string') {
-      const known = values.get(value);
-      if (known !== undefined) {
-        return known;
-      }
-      if (plain(value)) {
-        values.set(value, value);
-        return value;
-      }
-      return valueText(value);
+      const known = values.get(value) ?? (plain(value) ? value : valueText(value));
+      values.set(value, known);
+      // a block scalar as cdk8s writes it at the top level, its lines moved to this depth
+      return known.includes('\n') ? known.replace(BLOCK_LINE, `\n${indent}`) : known;
     }
     if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) {
       return String(value);
@@ -130,73 +135,52 @@ export function fastYamlStringify(original: YamlStringify): YamlStringify {
     throw UNSUPPORTED; // bigint, symbol, function
   };
 
-  /** A map or sequence, its first line without indentation and every further line indented by `indent`. */
-  const collection = (value: object, indent: string, seen: Set<object>, out: string[]): void => {
-    if (seen.has(value)) {
-      throw UNSUPPORTED; // yaml writes an anchor and an alias
-    }
-    seen.add(value);
+  /** A non-empty map or sequence, its first line without indentation and every further line indented by `indent`. */
+  const collection = (value: object, keys: string[] | undefined, indent: string, seen: Set<object>, out: string[]): void => {
     const inner = `${indent}  `;
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        if (i > 0) {
-          out.push('\n', indent);
+    const nl = `\n${indent}`;
+    if (keys === undefined) {
+      const items = value as unknown[];
+      for (let i = 0; i < items.length; i++) {
+        out.push(i > 0 ? `${nl}- ` : '- ');
+        const v = items[i];
+        const vKeys = kindOf(v, seen);
+        if (vKeys === SCALAR) {
+          out.push(scalarText(v, inner));
+        } else if (vKeys === EMPTY_MAP || vKeys === EMPTY_SEQ) {
+          out.push(vKeys === EMPTY_MAP ? '{}' : '[]');
+        } else {
+          collection(v as object, vKeys === SEQ ? undefined : vKeys, inner, seen, out);
         }
-        out.push('- ');
-        item(value[i], inner, seen, out);
       }
       return;
     }
     const object = value as Record<string, unknown>;
-    let first = true;
-    for (const key of Object.keys(object)) {
-      if (!first) {
-        out.push('\n', indent);
-      }
-      first = false;
-      out.push(keyText(key), ':');
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      out.push(i > 0 ? nl : '', keyText(key));
       const v = object[key];
-      if (isCollection(v)) {
-        if (isEmpty(v)) {
-          out.push(Array.isArray(v) ? ' []' : ' {}');
-          if (seen.has(v)) {
-            throw UNSUPPORTED;
-          }
-          seen.add(v);
-        } else {
-          out.push('\n', inner);
-          collection(v, inner, seen, out);
-        }
+      const vKeys = kindOf(v, seen);
+      if (vKeys === SCALAR) {
+        out.push(': ', scalarText(v, inner));
+      } else if (vKeys === EMPTY_MAP || vKeys === EMPTY_SEQ) {
+        out.push(vKeys === EMPTY_MAP ? ': {}' : ': []');
       } else {
-        out.push(' ', scalarText(v));
+        out.push(':\n', inner);
+        collection(v as object, vKeys === SEQ ? undefined : vKeys, inner, seen, out);
       }
-    }
-  };
-
-  /** A sequence item after its `- `. */
-  const item = (value: unknown, indent: string, seen: Set<object>, out: string[]): void => {
-    if (isCollection(value)) {
-      if (isEmpty(value)) {
-        out.push(Array.isArray(value) ? '[]' : '{}');
-        if (seen.has(value)) {
-          throw UNSUPPORTED;
-        }
-        seen.add(value);
-      } else {
-        collection(value, indent, seen, out);
-      }
-    } else {
-      out.push(scalarText(value));
     }
   };
 
   const document = (doc: unknown): string => {
     const out: string[] = [];
     try {
-      if (!isCollection(doc) || isEmpty(doc)) {
+      const seen = new Set<object>();
+      const keys = kindOf(doc, seen);
+      if (keys === SCALAR || keys === EMPTY_MAP || keys === EMPTY_SEQ) {
         return original(doc);
       }
-      collection(doc, '', new Set(), out);
+      collection(doc as object, keys === SEQ ? undefined : keys, '', seen, out);
     } catch (e) {
       if (e === UNSUPPORTED) {
         return original(doc);
@@ -235,33 +219,37 @@ export function agreesWithCdk8s(fast: YamlStringify, original: YamlStringify): b
   }
 }
 
-/** A plain object or an array; throws for any other object (yaml may render it its own way). */
-function isCollection(value: unknown): value is object {
+const SCALAR = 0;
+const EMPTY_MAP = 1;
+const EMPTY_SEQ = 2;
+const SEQ = 3;
+
+/**
+ * What a value is: a scalar, an empty map or sequence, a sequence, or a map (its keys). Notes every map and sequence
+ * in `seen`: `yaml` writes one that appears twice in a document as an anchor and an alias, so that one is unsupported,
+ * and so is any object that is not a plain object or array (yaml may render it its own way).
+ */
+function kindOf(value: unknown, seen: Set<object>): typeof SCALAR | typeof EMPTY_MAP | typeof EMPTY_SEQ | typeof SEQ | string[] {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'function') {
       throw UNSUPPORTED;
     }
-    return false;
+    return SCALAR;
   }
+  if (seen.has(value)) {
+    throw UNSUPPORTED;
+  }
+  seen.add(value);
   if (Array.isArray(value)) {
     if (Object.getPrototypeOf(value) !== Array.prototype) {
       throw UNSUPPORTED;
     }
-    return true;
+    return value.length === 0 ? EMPTY_SEQ : SEQ;
   }
   const proto = Object.getPrototypeOf(value);
   if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     throw UNSUPPORTED;
   }
-  return true;
-}
-
-function isEmpty(value: object): boolean {
-  if (Array.isArray(value)) {
-    return value.length === 0;
-  }
-  for (const _ in value) {
-    return false;
-  }
-  return true;
+  const keys = Object.keys(value);
+  return keys.length === 0 ? EMPTY_MAP : keys;
 }

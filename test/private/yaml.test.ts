@@ -6,6 +6,9 @@ import * as fc from 'fast-check';
 import { buildExamples } from '../../examples';
 import { agreesWithCdk8s, fastYamlStringify } from '../../src/private/yaml';
 
+// generated documents per run of the suite (raise it locally to search harder)
+const RUNS = 500;
+
 // cdk8s' own serialiser, as the fast one calls it (cdk8s lib/yaml.ts: yaml with keepUndefined, lineWidth 0, YAML 1.1)
 const cdk8s = (...docs: any[]) => Yaml.stringify(...docs);
 
@@ -49,6 +52,9 @@ describe('fastYamlStringify', () => {
       {},
       [],
       new Date(0),
+      // multi-line strings (literal block scalars) at several depths, every chomping, leading spaces and blank lines
+      ...['a\nb', 'a\nb\n', 'a\nb\n\n\n', '  indented\nnext', '\nleading', 'a\n\n\nb', 'a\n   \nb', 'a\n \n', 'x: y\n# z', 'a\n---\nb', 'a \nb', 'a\n\tb']
+        .map(text => ({ top: text, map: { deeper: { text } }, seq: [text, [text], { text }] })),
       { d: new Date(0), m: new Map([['a', 1]]) },
     ];
     const fast = fastYamlStringify(cdk8s);
@@ -70,6 +76,8 @@ describe('fastYamlStringify', () => {
       fc.string(),
       fc.stringMatching(/^[A-Za-z$/_][A-Za-z0-9._/:@=$()+,%~^ #'"-]{0,12}$/),
       fc.constantFrom('yes', 'no', 'on', 'off', 'true', 'null', '~', 'Y', 'n', '0', '-1', '1.5', '1e3', '.nan', '<<', '=', '2001-12-14'),
+      // multi-line text: block scalars, whitespace at line ends and starts, blank lines
+      fc.array(fc.constantFrom('a', 'b', ' ', '  ', '\n', '\n\n', '\t', '#', ': ', '-', '---', '"', '\''), { maxLength: 10 }).map(parts => parts.join('')),
     );
     const json = fc.letrec(tie => ({
       value: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), tie('array'), tie('object')),
@@ -77,7 +85,7 @@ describe('fastYamlStringify', () => {
       object: fc.dictionary(text, tie('value'), { maxKeys: 5 }),
     }));
     const fast = fastYamlStringify(cdk8s);
-    fc.assert(fc.property(json.object, doc => fast(doc) === cdk8s(doc)), { numRuns: 500, seed: 12 });
+    fc.assert(fc.property(json.object, doc => fast(doc) === cdk8s(doc)), { numRuns: RUNS, seed: 12 });
   });
 
   test('agrees with the cdk8s of this build on its probe document', () => {
