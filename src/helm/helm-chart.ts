@@ -5,7 +5,7 @@ import { DeclaredValue, HelmBuildContext } from './build-context';
 import { chartYaml, helpersTpl, notesTxt, valuesSchema, valuesYaml } from './internal/chart-files';
 import { BuildInput, joinDocuments, synthesise, Synthesis } from './internal/synthesis';
 import { Choice, evaluate, serialize, templateLines, TemplateNode, variantsTemplate } from './internal/template-text';
-import { declaredValue, Dimension, InputBuilder, Substitution, TextOf, ValueLeaf, valuesKey, workloadValues } from './internal/values-model';
+import { declaredValue, Dimension, InputBuilder, leafProblem, Substitution, TextOf, ValueLeaf, valuesKey, workloadValues } from './internal/values-model';
 import { HelmResourcePreset } from './resource-preset';
 
 /**
@@ -229,11 +229,11 @@ export class HelmChart {
     });
     const text: TextOf = s => {
       const value = at(values, s.leaf!.path);
-      const pattern = s.leaf!.schema.pattern as string | undefined;
-      if (typeof value !== 'string' || (pattern !== undefined && !new RegExp(pattern).test(value))) {
-        throw new Error(`HelmChart ${this.name}: value ${s.leaf!.path.join('.')} ${JSON.stringify(value)} does not match ${pattern ?? 'a string'}`);
+      const problem = leafProblem(s.leaf!, value);
+      if (problem) {
+        throw new Error(`HelmChart ${this.name}: value ${s.leaf!.path.join('.')} ${JSON.stringify(value)} ${problem}`);
       }
-      return value;
+      return value as string;
     };
     const synthesis = this.synthesiseOnce(this.input(model, assignment, text, options.namespace));
     return Object.fromEntries(synthesis.files.map(f => [templatePath(f.name), joinDocuments(f.objects)]));
@@ -515,6 +515,9 @@ export class HelmChart {
       if (keys.has(top)) {
         throw new Error(`HelmChart ${this.name}: value ${declaration.key} collides with the values of ${keys.get(top)}; choose another key`);
       }
+      if (!blocks.has(top)) {
+        blocks.set(top, [`${top}: values of the app's own (HelmBuildContext.value() and choice()).`]);
+      }
       const value = declaredValue(this.name, declaration, next());
       if ('sentinel' in value) {
         substitutions.push(value);
@@ -605,11 +608,10 @@ function leavesOf(model: Model): ValueLeaf[] {
 }
 
 function checkDefault(name: string, leaf: ValueLeaf): void {
-  const { pattern, enum: allowed } = leaf.schema as { pattern?: string; enum?: unknown[] };
-  const matches = pattern === undefined || new RegExp(pattern).test(String(leaf.defaultValue));
-  if (!matches || (allowed !== undefined && !allowed.includes(leaf.defaultValue))) {
-    throw new Error(`HelmChart ${name}: the app's ${leaf.path.join('.')} ${JSON.stringify(leaf.defaultValue)} is not a value the chart's schema accepts `
-      + `(${pattern ?? `one of ${JSON.stringify(allowed)}`}); set it in the app to one that is (e.g. an image pinned by tag, a size such as 20Gi)`);
+  const problem = leafProblem(leaf, leaf.defaultValue);
+  if (problem) {
+    throw new Error(`HelmChart ${name}: the app's ${leaf.path.join('.')} ${JSON.stringify(leaf.defaultValue)} is not a value the chart's schema accepts: `
+      + `it ${problem}; set it in the app to one that is (e.g. an image pinned by tag, a size such as 20Gi)`);
   }
 }
 

@@ -28,7 +28,7 @@ export function helmRenderBinary(): string {
   if (!fs.existsSync(target)) {
     fs.mkdirSync(dir, { recursive: true });
     const partial = `${target}.${process.pid}`;
-    const env = { ...process.env, GOPATH, GO111MODULE: 'off', GOFLAGS: '', GOCACHE: process.env.GOCACHE ?? path.join(dir, 'go-build-cache') };
+    const env = { ...process.env, GOPATH, GO111MODULE: 'off', GOFLAGS: '', GOPROXY: 'off', GOCACHE: process.env.GOCACHE ?? path.join(dir, 'go-build-cache') };
     const built = spawnSync('go', ['build', '-o', partial, '.'], { cwd: SOURCE, env, encoding: 'utf8' });
     if (built.error || built.status !== 0) {
       throw new Error(`cannot build tools/helm-render (${built.error?.message ?? built.stderr}); install Go and sprig: apt-get install -y golang-go `

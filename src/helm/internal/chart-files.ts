@@ -9,7 +9,7 @@ import { ValueLeaf } from './values-model';
 /**
  * When cdk8s writes a string as a double-quoted YAML scalar rather than a plain one (cdk8s `Yaml.stringify`: the `yaml`
  * library with the YAML 1.1 schema, `yaml` 2.8 `stringify/stringifyString.js` `plainString()`): when a plain scalar would
- * read as another type (null, a YAML 1.1 boolean, integer, float, sexagesimal number or timestamp, or the merge key;
+ * read as another type (null, a YAML 1.1 boolean, integer, float, sexagesimal number or timestamp;
  * `yaml` `schema/yaml-1.1/*.js`, `schema/common/null.js`), or when it starts with an indicator or holds `: `, ` #` or
  * ends with a space or `:`. Written for Go's RE2 and ECMAScript alike: the chart's scalar helper applies it.
  */
@@ -22,7 +22,6 @@ export const QUOTED_SCALAR_PATTERN = '^(?:' + [
   '[-+]?0b[0-1_]+', '[-+]?0[0-7_]+', '[-+]?[0-9][0-9_]*', '[-+]?0x[0-9a-fA-F_]+',
   '[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+', '[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*',
   '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:t|T|[ \\t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\\.[0-9]+)?(?:[ \\t]*(?:Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?',
-  '<<',
 ].join('|') + ')$'
   + '|^[\\n\\t ,\\[\\]{}#&*!|>\'"%@`]|^[?-]$|^[?-][ \\t]|[\\n:][ \\t]|[ \\t]\\n|[\\n\\t ]#|[\\n\\t :]$';
 

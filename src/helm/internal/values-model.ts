@@ -135,6 +135,36 @@ export function parseSize(value: string): Size {
   }
 }
 
+/** `Not offered (the app refuses them): nano, micro.` */
+function notOffered(refused: string[], prefix: string): string[] {
+  const names = refused.filter(r => r.startsWith(prefix)).map(r => r.slice(prefix.length));
+  return names.length === 0 ? [] : [`Not offered (the app refuses ${names.length === 1 ? 'it' : 'them'}): ${names.join(', ')}.`];
+}
+
+/** Why a value does not match its leaf's schema (type, enum, pattern, not-pattern, length), or undefined. */
+export function leafProblem(leaf: ValueLeaf, value: unknown): string | undefined {
+  const schema = leaf.schema as { type?: string; enum?: unknown[]; pattern?: string; not?: { pattern?: string }; maxLength?: number; minimum?: number };
+  const typed = schema.type === 'integer' ? Number.isInteger(value) : typeof value === schema.type;
+  if (!typed) {
+    return `is not of type ${schema.type}`;
+  }
+  if (schema.enum && !schema.enum.includes(value)) {
+    return `is not one of ${schema.enum.map(v => JSON.stringify(v)).join(', ')}`;
+  }
+  if (typeof value === 'string') {
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) {
+      return `does not match ${schema.pattern}`;
+    }
+    if (schema.not?.pattern !== undefined && new RegExp(schema.not.pattern).test(value)) {
+      return `matches ${schema.not.pattern}, which is refused`;
+    }
+    if (schema.maxLength !== undefined && value.length > schema.maxLength) {
+      return `is longer than ${schema.maxLength} characters`;
+    }
+  }
+  return undefined;
+}
+
 function quoted(value: string): string {
   return JSON.stringify(value);
 }
@@ -172,7 +202,7 @@ export function workloadValues(chartName: string, w: WorkloadValues, sentinelInd
       path: replicasPath,
       defaultValue: replicas,
       comment: [`Pods: one of ${counts.join(', ')}. Everything derived from it (peer lists, quorum sizes, seeds) follows.`,
-        ...w.refused.filter(r => r.startsWith('replicas ')).map(r => `Not offered: ${r.slice('replicas '.length)} (the app refuses it).`)],
+        ...notOffered(w.refused, 'replicas ')],
       schema: { type: 'integer', minimum: 1, enum: counts, description: `Pods of ${w.workload.description}` },
     },
     labels: counts,
@@ -220,7 +250,7 @@ export function workloadValues(chartName: string, w: WorkloadValues, sentinelInd
         `Container resources: "${DEFAULT_PRESET_NAME}" (the app's own: ${describeResources(container.resources)}), or a preset:`,
         ...w.presets.map(p => `  ${p.name}: ${describeResources(kubeResources(p.resources))}`),
         'Settings derived from the memory limit (heap, caches, quotas) follow it.',
-        ...w.refused.filter(r => r.startsWith('preset ')).map(r => `Not offered: ${r.slice('preset '.length)} (the app refuses it).`),
+        ...notOffered(w.refused, 'preset '),
       ],
       schema: { type: 'string', enum: presetNames, description: `Resources of the main container of ${w.workload.description}` },
     },
