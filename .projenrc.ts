@@ -120,6 +120,11 @@ project.addTask('docs:errors', {
   exec: 'ts-node --project test/tsconfig.json scripts/errors-doc.ts',
 });
 
+project.addTask('docs:traffic', {
+  description: 'Regenerate docs/traffic.md (every example\'s traffic, as the traffic model decides it)',
+  exec: 'ts-node --project test/tsconfig.json scripts/traffic-doc.ts',
+});
+
 project.addTask('fuzz', {
   description: 'Run the property tests with 10x the runs (2000 per property); PROPERTY_SEED=<n> tries another seed',
   exec: 'jest --ci --coverage=false test/properties',

@@ -121,22 +121,17 @@ export const IDENTITY_RULE_ON_PLAINTEXT_PORT = defineRule({
   check(inv, report) {
     const { model } = modelOf(inv);
     const ctx = model.context;
-    for (const policy of inv.ofKind('AuthorizationPolicy', 'security.istio.io')) {
-      const spec = isObject(policy.body.spec) ? policy.body.spec : {};
-      if ((spec.action ?? 'ALLOW') !== 'ALLOW' || spec.targetRefs !== undefined || spec.targetRef !== undefined) {
-        continue;
-      }
-      const workloads = inv.workloads.filter(w => w.mesh === 'sidecar' && ctx.authorization.forWorkload(w, 'sidecar-tcp').some(p => p.object === policy));
-      for (const workload of workloads) {
-        const applying = ctx.authorization.forWorkload(workload, 'sidecar-tcp');
-        asArray(spec.rules).forEach((rule, r) => {
+    for (const workload of inv.workloads.filter(w => w.mesh === 'sidecar')) {
+      const applying = ctx.authorization.forWorkload(workload, 'sidecar-tcp');
+      for (const policy of applying.filter(p => p.action === 'ALLOW')) {
+        policy.rules.forEach((rule, r) => {
           const identity = asArray(rule?.from).some(f => ['principals', 'namespaces', 'serviceAccounts'].some(k => f?.source?.[k] !== undefined));
           const ports = asArray(rule?.to).flatMap(t => asArray(t?.operation?.ports)).map(toPortNumber).filter((p): p is number => p !== undefined);
           // a port only plaintext reaches, where no policy admits a connection without identity: every connection is denied
           const broken = !identity ? [] : ports.filter(port => workload.ports.some(p => p.port === port) && onlyPlaintext(inv, model, workload, port)
             && !ctx.authorization.evaluate(applying, { port }, 'sidecar-tcp').allowed);
           if (broken.length > 0) {
-            report(policy, `rule ${r} admits by identity on port ${broken.join(', ')} of ${workload.object.kind} '${workload.object.name}', which only `
+            report(policy.object, `rule ${r} admits by identity on port ${broken.join(', ')} of ${workload.object.kind} '${workload.object.name}', which only `
               + `receives plaintext (${onlyPlaintext(inv, model, workload, broken[0])}); identity fields need mTLS, so the rule never matches and `
               + 'every connection is denied: admit the port without identity fields and restrict it with a NetworkPolicy, or make the port mTLS',
             `spec.rules[${r}]`);

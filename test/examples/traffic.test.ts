@@ -1,4 +1,7 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App } from 'cdk8s';
+import { renderTrafficDoc } from '../../scripts/traffic-doc';
 import { buildExamples } from '../../examples';
 import { EdgeExpectation, EdgeIntent, MeshTraffic, TrafficEdge, TrafficVerdict } from '../../src';
 
@@ -70,5 +73,13 @@ describe('examples: traffic', () => {
     for (const edge of found) {
       expect({ address: edge.address, verdict: edge.verdict }).toEqual({ address: edge.address, verdict });
     }
+  });
+
+  test('docs/traffic.md shows the examples\' traffic as it is (regenerate with `npx projen docs:traffic`)', () => {
+    const doc = renderTrafficDoc();
+    expect(fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'traffic.md'), 'utf8')).toBe(doc);
+    // and the chart docs/mesh-policy.md shows is the patroni example's, as it is
+    const patroni = /## patroni\n\n(```mermaid\n[\s\S]*?\n```)/.exec(doc)![1];
+    expect(fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'mesh-policy.md'), 'utf8')).toContain(patroni);
   });
 });

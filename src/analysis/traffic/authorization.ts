@@ -1,3 +1,4 @@
+import { SelectorIndex } from './selector-index';
 import { WAYPOINT_GATEWAY_CLASS } from '../../private/istio-constants';
 import { Inventory, Workload } from '../inventory';
 import { asArray, isObject, K8sObject, stringMap } from '../objects';
@@ -40,6 +41,9 @@ interface Policy {
   readonly rules: ReadonlyArray<any>;
 }
 
+/** The scope under which root-namespace policies are indexed: they select pods of every namespace. */
+const ROOT_SCOPE = '\u0000root';
+
 /** Source fields that match only HTTP requests; they cannot be checked on a TCP connection. */
 const L7_SOURCE_FIELDS = ['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks'];
 /** Operation fields that match only HTTP requests. */
@@ -72,6 +76,10 @@ const L4_WHEN_KEYS = ['source.ip', 'source.namespace', 'source.principal', 'dest
  */
 export class AuthorizationIndex {
   private readonly byNamespace = new Map<string, Policy[]>();
+  /** Policies sidecars and ztunnel enforce (no targetRefs), by selector; root-namespace ones under ROOT_SCOPE. */
+  private readonly bySelector = new SelectorIndex<Policy>();
+  /** targetRefs policies by `<namespace>/<kind>/<name>` of what they are bound to. */
+  private readonly byTarget = new Map<string, Policy[]>();
 
   constructor(private readonly inv: Inventory) {
     for (const object of inv.ofKind('AuthorizationPolicy', 'security.istio.io')) {
@@ -85,33 +93,43 @@ export class AuthorizationIndex {
       const list = this.byNamespace.get(object.namespace) ?? [];
       list.push(policy);
       this.byNamespace.set(object.namespace, list);
+      if (refs.length === 0) {
+        this.bySelector.add(object.namespace === inv.rootNamespace ? ROOT_SCOPE : object.namespace,
+          selector ? { matchLabels: selector } : undefined, policy);
+      }
+      for (const ref of refs) {
+        const key = `${object.namespace}/${ref.kind}/${ref.name}`;
+        this.byTarget.set(key, [...this.byTarget.get(key) ?? [], policy]);
+      }
     }
   }
 
   /** The policies a workload's sidecar or ztunnel enforces. */
   public forWorkload(workload: Workload, enforcer: Enforcer): Policy[] {
-    const root = this.inv.rootNamespace;
-    const namespaces = workload.object.namespace === root ? [root] : [root, workload.object.namespace];
-    return namespaces.flatMap(ns => this.byNamespace.get(ns) ?? [])
-      .filter(p => p.targetRefs.length === 0)
-      .filter(p => enforcer !== 'ztunnel' || p.action === 'ALLOW' || p.action === 'DENY')
-      .filter(p => !p.selector || Object.entries(p.selector).every(([k, v]) => workload.podLabels[k] === v));
+    const ns = workload.object.namespace;
+    const candidates = [
+      ...this.bySelector.selecting(ROOT_SCOPE, workload.podLabels),
+      ...ns === this.inv.rootNamespace ? [] : this.bySelector.selecting(ns, workload.podLabels),
+    ];
+    return candidates.filter(p => enforcer !== 'ztunnel' || p.action === 'ALLOW' || p.action === 'DENY');
   }
 
   /** The policies a waypoint enforces for traffic to a Service (when service-addressed) or to the workload behind it. */
   public forWaypoint(waypointName: string, waypointNamespace: string, service?: { readonly name: string; readonly namespace: string }): Policy[] {
-    const attached = (p: Policy) => p.targetRefs.some(ref =>
-      (ref.kind === 'Gateway' && ref.name === waypointName && p.object.namespace === waypointNamespace)
-      || (ref.kind === 'GatewayClass' && ref.name === WAYPOINT_GATEWAY_CLASS && p.object.namespace === this.inv.rootNamespace)
-      || (ref.kind === 'Service' && (ref.group === '' || ref.group === 'core') && service !== undefined
-        && ref.name === service.name && p.object.namespace === service.namespace));
-    const namespaces = new Set([waypointNamespace, this.inv.rootNamespace, ...service ? [service.namespace] : []]);
-    return [...namespaces].flatMap(ns => this.byNamespace.get(ns) ?? []).filter(attached);
+    const services = service
+      ? (this.byTarget.get(`${service.namespace}/Service/${service.name}`) ?? []).filter(p => p.targetRefs.some(r => r.kind === 'Service'
+        && r.name === service.name && (r.group === '' || r.group === 'core')))
+      : [];
+    return [...new Set([
+      ...this.byTarget.get(`${waypointNamespace}/Gateway/${waypointName}`) ?? [],
+      ...this.byTarget.get(`${this.inv.rootNamespace}/GatewayClass/${WAYPOINT_GATEWAY_CLASS}`) ?? [],
+      ...services,
+    ])];
   }
 
   /** True when some `targetRefs` policy names this Gateway. */
   public hasWaypointPolicies(waypointName: string, waypointNamespace: string): boolean {
-    return (this.byNamespace.get(waypointNamespace) ?? []).some(p => p.targetRefs.some(r => r.kind === 'Gateway' && r.name === waypointName));
+    return (this.byTarget.get(`${waypointNamespace}/Gateway/${waypointName}`) ?? []).length > 0;
   }
 
   /** Policies with `targetRefs` naming a Gateway, with that Gateway's name: for the waypoint lint rules. */

@@ -26,13 +26,15 @@ export interface ClientTlsSetting {
  * `pilot/pkg/xds/endpoints/mtls_checker.go`, `trafficPolicyTLSModeForPort`).
  */
 export class DestinationRuleIndex {
-  private readonly byNamespace = new Map<string, DestinationRuleInfo[]>();
+  /** Rules by `<namespace>\0<host>` (exact hosts), in input order. */
+  private readonly byHost = new Map<string, DestinationRuleInfo[]>();
+  /** Rules with a wildcard host, by namespace. */
+  private readonly wildcards = new Map<string, DestinationRuleInfo[]>();
 
   constructor(private readonly inv: Inventory) {
     for (const dr of destinationRules(inv)) {
-      const list = this.byNamespace.get(dr.object.namespace) ?? [];
-      list.push(dr);
-      this.byNamespace.set(dr.object.namespace, list);
+      const [map, key] = dr.fqdn.startsWith('*') ? [this.wildcards, dr.object.namespace] : [this.byHost, `${dr.object.namespace}\u0000${dr.fqdn}`];
+      map.set(key, [...map.get(key) ?? [], dr]);
     }
   }
 
@@ -62,13 +64,12 @@ export class DestinationRuleIndex {
 
   /** The rule of a namespace for a host: an exact host first, then the longest wildcard suffix. */
   private matching(namespace: string, host: string, visible: (dr: DestinationRuleInfo) => boolean): DestinationRuleInfo | undefined {
-    const rules = (this.byNamespace.get(namespace) ?? []).filter(visible);
-    const exact = rules.find(dr => dr.fqdn === host);
+    const exact = (this.byHost.get(`${namespace}\u0000${host}`) ?? []).find(visible);
     if (exact) {
       return exact;
     }
-    return rules
-      .filter(dr => dr.fqdn.startsWith('*') && host.endsWith(dr.fqdn.slice(1)))
+    return (this.wildcards.get(namespace) ?? [])
+      .filter(dr => visible(dr) && host.endsWith(dr.fqdn.slice(1)))
       .sort((a, b) => b.fqdn.length - a.fqdn.length)[0];
   }
 }

@@ -112,6 +112,7 @@ export class TrafficModel {
   private readonly workloadsByAccount = new Map<string, Workload[]>();
   private readonly destinations = new Map<Workload, Destination>();
   private referenceCache?: Map<Workload, Array<{ from: Workload; port: number }>>;
+  private workloadsByObject?: Map<object, Workload>;
 
   constructor(private readonly inv: Inventory, private readonly options: TrafficOptions = {}, private readonly facts: ModelFacts = {}) {
     const ambientEnabled = options.ambientEnabled
@@ -348,7 +349,10 @@ export class TrafficModel {
 
   private findWorkload(ref: { readonly kind: string; readonly namespace: string; readonly name: string }): Workload | undefined {
     const object = this.inv.find(ref.kind, ref.namespace, ref.name);
-    return object ? this.inv.workloadsIn(ref.namespace).find(w => w.object === object) : undefined;
+    if (!this.workloadsByObject) {
+      this.workloadsByObject = new Map(this.inv.workloads.map(w => [w.object, w]));
+    }
+    return object ? this.workloadsByObject.get(object) : undefined;
   }
 
   private workloadSource(workload: Workload): Source {

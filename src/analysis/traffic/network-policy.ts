@@ -1,6 +1,7 @@
 import { expressionMatches, Inventory } from '../inventory';
 import { asArray, isObject, K8sObject, stringMap, toPortNumber } from '../objects';
 import { inCidr } from './authorization';
+import { SelectorIndex } from './selector-index';
 
 /** One end of a hop as a NetworkPolicy sees it: namespace, pod labels, an IP when known, named ports. */
 export interface NetworkPeer {
@@ -44,7 +45,8 @@ const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
  *   istio-cni's 169.254.7.127 instead (istio.io docs ambient/usage/networkpolicy).
  */
 export class NetworkPolicyIndex {
-  private readonly byNamespace = new Map<string, Policy[]>();
+  private readonly ingress = new SelectorIndex<Policy>();
+  private readonly egress = new SelectorIndex<Policy>();
 
   constructor(private readonly inv: Inventory) {
     for (const object of inv.ofKind('NetworkPolicy', 'networking.k8s.io')) {
@@ -56,9 +58,12 @@ export class NetworkPolicyIndex {
         ingress: types.includes('Ingress') ? asArray(spec.ingress) : undefined,
         egress: types.includes('Egress') ? asArray(spec.egress) : undefined,
       };
-      const list = this.byNamespace.get(object.namespace) ?? [];
-      list.push(policy);
-      this.byNamespace.set(object.namespace, list);
+      if (policy.ingress) {
+        this.ingress.add(object.namespace, policy.podSelector, policy);
+      }
+      if (policy.egress) {
+        this.egress.add(object.namespace, policy.podSelector, policy);
+      }
     }
   }
 
@@ -78,8 +83,7 @@ export class NetworkPolicyIndex {
     if (subject.namespace === undefined || subject.podLabels === undefined) {
       return { allowed: true, reason: '' };
     }
-    const policies = (this.byNamespace.get(subject.namespace) ?? [])
-      .filter(p => p[direction] !== undefined && this.selects(p.podSelector, subject.podLabels!));
+    const policies = (direction === 'ingress' ? this.ingress : this.egress).selecting(subject.namespace, subject.podLabels);
     if (policies.length === 0) {
       return { allowed: true, reason: '' };
     }

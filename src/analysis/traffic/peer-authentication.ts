@@ -1,6 +1,7 @@
 import { Inventory, Workload } from '../inventory';
 import { peerAuthentications, PeerAuthenticationInfo } from '../mtls';
 import { K8sObject } from '../objects';
+import { SelectorIndex } from './selector-index';
 
 /** The mTLS mode a server applies to one port, and the PeerAuthentication that decided it. */
 export interface ServerMode {
@@ -26,16 +27,21 @@ export interface ServerMode {
  *   ambient/usage/l4-policy, "Peer authentication").
  */
 export class PeerAuthenticationIndex {
-  private readonly byNamespace = new Map<string, PeerAuthenticationInfo[]>();
+  /** The oldest policy without selector of each namespace (namespace level; mesh level in the root namespace). */
+  private readonly namespaceLevel = new Map<string, PeerAuthenticationInfo>();
+  /** Policies with a selector, outside the root namespace, oldest first. */
+  private readonly workloadLevel = new SelectorIndex<PeerAuthenticationInfo>();
 
   constructor(private readonly inv: Inventory) {
-    for (const pa of peerAuthentications(inv)) {
-      const list = this.byNamespace.get(pa.object.namespace) ?? [];
-      list.push(pa);
-      this.byNamespace.set(pa.object.namespace, list);
-    }
-    for (const list of this.byNamespace.values()) {
-      list.sort((a, b) => created(a.object).localeCompare(created(b.object)) || a.object.index - b.object.index);
+    const sorted = peerAuthentications(inv).sort((a, b) => created(a.object).localeCompare(created(b.object)) || a.object.index - b.object.index);
+    for (const pa of sorted) {
+      if (!pa.matchLabels) {
+        if (!this.namespaceLevel.has(pa.object.namespace)) {
+          this.namespaceLevel.set(pa.object.namespace, pa);
+        }
+      } else if (pa.object.namespace !== inv.rootNamespace) {
+        this.workloadLevel.add(pa.object.namespace, { matchLabels: pa.matchLabels }, pa);
+      }
     }
   }
 
@@ -49,13 +55,12 @@ export class PeerAuthenticationIndex {
         result = { mode, decidedBy: pa.object };
       }
     };
-    const mesh = (this.byNamespace.get(root) ?? []).find(pa => !pa.matchLabels);
+    const mesh = this.namespaceLevel.get(root);
     apply(mesh, mesh?.mode);
     if (ns !== root) {
-      const namespace = (this.byNamespace.get(ns) ?? []).find(pa => !pa.matchLabels);
+      const namespace = this.namespaceLevel.get(ns);
       apply(namespace, namespace?.mode);
-      const selected = (this.byNamespace.get(ns) ?? []).find(pa => pa.matchLabels
-        && Object.entries(pa.matchLabels).every(([k, v]) => workload.podLabels[k] === String(v)));
+      const selected = this.workloadLevel.selecting(ns, workload.podLabels)[0];
       apply(selected, selected?.mode);
       const portLevel = selected?.ports.find(p => p.port === port);
       apply(selected, portLevel?.mode);
@@ -70,12 +75,12 @@ export class PeerAuthenticationIndex {
    * level PeerAuthentication and ignore workload & port level policies").
    */
   public namespaceModeFor(namespace: string): ServerMode {
-    const ns = (this.byNamespace.get(namespace) ?? []).find(pa => !pa.matchLabels && isMode(pa.mode));
-    if (ns && namespace !== this.inv.rootNamespace) {
-      return { mode: ns.mode as ServerMode['mode'], decidedBy: ns.object };
+    const ns = this.namespaceLevel.get(namespace);
+    if (ns && isMode(ns.mode) && namespace !== this.inv.rootNamespace) {
+      return { mode: ns.mode, decidedBy: ns.object };
     }
-    const mesh = (this.byNamespace.get(this.inv.rootNamespace) ?? []).find(pa => !pa.matchLabels && isMode(pa.mode));
-    return mesh ? { mode: mesh.mode as ServerMode['mode'], decidedBy: mesh.object } : { mode: 'PERMISSIVE' };
+    const mesh = this.namespaceLevel.get(this.inv.rootNamespace);
+    return mesh && isMode(mesh.mode) ? { mode: mesh.mode, decidedBy: mesh.object } : { mode: 'PERMISSIVE' };
   }
 }
 
