@@ -20,8 +20,12 @@ import {
   applySelection, checkCode, ConfigFile, enabledCodes, findConfigFile, parseSuppressFlag, readConfigFile, SuppressionRule, UsageError,
 } from './config';
 import { AnalyzeOptions, RuleDescription, Severity } from './finding';
+import { Inventory } from './inventory';
 import { INPUT_RULES, InputError, InputFinding, loadSources, PathInfo, Progress, SourceIo } from './load';
 import { formatJson, formatSarif, formatText, LintResult } from './report';
+import { TrafficVerdict } from './traffic/edge';
+import { TrafficModel, TrafficOptions } from './traffic/model';
+import { formatDot, formatJson as formatTrafficJson, formatMermaid, formatTable, renderSvg } from './traffic/render';
 
 export { UsageError } from './config';
 
@@ -179,8 +183,82 @@ rules: ${DOCS}
   },
 };
 
+const GRAPH_FORMATS = ['table', 'json', 'mermaid', 'dot', 'svg'] as const;
+
+const GRAPH: Command = {
+  name: 'graph',
+  summary: 'print who can talk to whom, with which TLS, and which object blocks the rest (the traffic model)',
+  options: {
+    ...ANALYSIS_OPTIONS,
+    'format': { type: 'string' },
+    'unintended': { type: 'boolean' },
+    'denied': { type: 'boolean' },
+    'ambient': { type: 'string' },
+    'trust-domain': { type: 'string' },
+  },
+  usage: `usage: ${NAME} graph [paths..|-] [options]
+
+Prints the traffic model of Kubernetes and Istio manifests: for each edge (a workload, a service account or
+namespace the policies name, the kubelet — towards a workload's pods on a port, through the name it dials), whether
+it gets through with mTLS, in plaintext, or is denied, and the object that decides. Edges come from the manifests:
+the peers of each StatefulSet, the sources the policies admit, workloads whose env names another, kubelet probes.
+
+options:
+  --format table|json|mermaid|dot|svg       output format (default: table); svg needs @hpcc-js/wasm-graphviz installed
+  --unintended                              also evaluate, for every workload, sources nobody admitted (another pod of
+                                            the namespace, a pod of another namespace, a client outside the mesh)
+  --denied                                  print only the denied edges
+  --ambient true|false                      whether istiod runs with ambient (default: true when the input has ambient
+                                            pods or namespaces)
+  --trust-domain <domain>                   the mesh trust domain (default: the mesh config's, else cluster.local)
+${ANALYSIS_USAGE}
+${SHARED_USAGE}
+
+exit codes: 0 printed, 2 bad usage or nothing could be read
+model: ${DOCS.replace('rules.md', 'mesh-policy.md#the-traffic-model')}
+`,
+  async run({ values, positionals, io, config }) {
+    const format = oneOf('--format', str(values.format) ?? 'table', GRAPH_FORMATS);
+    const ambient = str(values.ambient);
+    if (ambient !== undefined && ambient !== 'true' && ambient !== 'false') {
+      throw new UsageError(`--ambient '${ambient}' is not true or false`);
+    }
+    if (positionals.length === 0) {
+      throw new UsageError('no input: pass files, folders, or - for stdin');
+    }
+    const options: TrafficOptions = {
+      ...settingsFor(values, io, config),
+      includeUnintended: values.unintended === true,
+      ambientEnabled: ambient === undefined ? undefined : ambient === 'true',
+      trustDomain: str(values['trust-domain']),
+    };
+    const status = io.progress ? progressLine(io) : undefined;
+    const loaded = await loadSources(positionals, io, status?.update);
+    if (loaded.sources.length === 0) {
+      status?.done();
+      throw new InputError(`no manifests found in ${positionals.join(', ')}`);
+    }
+    status?.say(`modelling ${loaded.sources.length} objects`);
+    // the model itself, not MeshTraffic (which also reads cdk8s apps): the command line stays free of cdk8s
+    const manifests = loaded.sources.map(s => s.object);
+    const all = new TrafficModel(new Inventory(manifests, options), options).edges().map(e => e.edge);
+    const edges = values.denied ? all.filter(e => e.verdict === TrafficVerdict.DENIED) : all;
+    status?.done();
+    // stdout is the graph (to pipe into a renderer); what could not be read, and what was skipped, goes to stderr
+    for (const f of loaded.findings) {
+      io.stderr(`${f.severity} ${f.code} ${[f.file, f.line, f.column].filter(x => x !== undefined).join(':')} ${f.message}\n`);
+    }
+    for (const n of loaded.notes) {
+      io.stderr(`note ${[n.file, n.line].filter(x => x !== undefined).join(':')} ${n.message}\n`);
+    }
+    const render = { table: formatTable, json: formatTrafficJson, mermaid: formatMermaid, dot: formatDot, svg: undefined };
+    io.stdout(render[format]?.(edges) ?? await renderSvg(edges));
+    return 0;
+  },
+};
+
 /** The subcommands, by name. */
-export const COMMANDS: ReadonlyMap<string, Command> = new Map([[LINT.name, LINT]]);
+export const COMMANDS: ReadonlyMap<string, Command> = new Map([[LINT.name, LINT], [GRAPH.name, GRAPH]]);
 
 const USAGE = `usage: ${NAME} <command> [options]
 

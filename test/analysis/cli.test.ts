@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import '@microsoft/jest-sarif';
 import { MeshAnalyzer } from '../../src';
+import { authorizationPolicy, database, deployment, namespace, peerAuthentication } from './traffic/support';
 import { CliIo, main } from '../../src/analysis/cli';
 
 const BAD_SERVICE = `apiVersion: v1
@@ -300,7 +301,7 @@ describe('cdk8s-stateful-mesh lint', () => {
   test('bad usage prints the reason and the usage, exit code 2; --help prints the usage, exit code 0', async () => {
     const cases: Array<[string[], RegExp]> = [
       [[], /^cdk8s-stateful-mesh: no command\nusage: cdk8s-stateful-mesh <command>/],
-      [['check'], /^cdk8s-stateful-mesh: unknown command 'check'; the commands are lint\nusage: cdk8s-stateful-mesh <command>/],
+      [['check'], /^cdk8s-stateful-mesh: unknown command 'check'; the commands are lint, graph\nusage: cdk8s-stateful-mesh <command>/],
       [['lint'], /^cdk8s-stateful-mesh: no input: .+\nusage: cdk8s-stateful-mesh lint/],
       [['lint', 'x', '--format', 'xml'], /^cdk8s-stateful-mesh: --format 'xml' is not one of text, json, sarif\nusage: cdk8s-stateful-mesh lint/],
       [['lint', 'x', '--fail-on'], /^cdk8s-stateful-mesh: Option '--fail-on <value>' argument missing\nusage: cdk8s-stateful-mesh lint/],
@@ -437,5 +438,113 @@ spec:
       'cdk8s-stateful-mesh: no manifests found in -\n']);
     const version = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' });
     expect(version.stdout).toMatch(/^cdk8s-stateful-mesh \d+\.\d+\.\d+/);
+  });
+});
+
+describe('cdk8s-stateful-mesh graph', () => {
+  // a database in namespace db with STRICT mTLS and an allow-list admitting the service account of shop/orders; shop/audit
+  // names the database in its env too, but nobody admitted it
+  const ADMITTED = 'cluster.local/ns/shop/sa/orders';
+  const MANIFESTS = [
+    namespace('db', { 'istio-injection': 'enabled' }),
+    namespace('shop', { 'istio-injection': 'enabled' }),
+    ...database('db'),
+    peerAuthentication('db', 'db', { selector: { matchLabels: { app: 'db' } }, mtls: { mode: 'STRICT' } }),
+    authorizationPolicy('db', 'db', {
+      selector: { matchLabels: { app: 'db' } },
+      action: 'ALLOW',
+      rules: [{ from: [{ source: { principals: [ADMITTED, 'cluster.local/ns/db/sa/db'] } }] }],
+    }),
+    deployment('orders', 'shop', { env: { DATABASE_HOST: 'db-0.db-headless.db.svc.cluster.local' } }),
+    deployment('audit', 'shop', { env: { DATABASE_HOST: 'db-0.db-headless.db.svc.cluster.local' } }),
+  ];
+  const files = () => ({ 'k8s/all.yaml': MANIFESTS.map(m => JSON.stringify(m)).join('\n---\n') });
+
+  test('prints each edge with its TLS, its intent and the object that decides, and a count; exits 0', async () => {
+    const io = memoryIo(files());
+    expect(await main(['graph', 'k8s'], io)).toBe(0);
+    const lines = io.out.split('\n');
+    expect(lines[0]).toMatch(/^edge +address +tls +intent +why$/);
+    // the admitted client and the peers get mTLS; the workload that names the database but was not admitted (a
+    // reference) is denied by the allow-list
+    expect(lines).toContainEqual(expect.stringMatching(/^Deployment shop\/orders → StatefulSet db\/db:5432 +db-\*\.db-headless\.db\.svc\.cluster\.local:5432 +mTLS +client /));
+    expect(lines).toContainEqual(expect.stringMatching(/^StatefulSet db\/db → StatefulSet db\/db:5432 .* mTLS +peer /));
+    expect(lines).toContainEqual(expect.stringMatching(/^Deployment shop\/audit → StatefulSet db\/db:5432 .* denied +reference +AuthorizationPolicy db\/db: /));
+    expect(lines).toContainEqual(expect.stringMatching(/^\d+ edges: \d+ allowed, 1 denied$/));
+    expect(io.err).toBe('');
+  });
+
+  test('--denied keeps the denied edges; --unintended adds the sources nobody admitted, all denied here', async () => {
+    const denied = memoryIo(files());
+    await main(['graph', 'k8s', '--denied', '--format', 'json'], denied);
+    expect(JSON.parse(denied.out).map((e: any) => [e.source, e.port, e.verdict, e.decidedBy])).toEqual([
+      ['Deployment shop/audit', 5432, 'denied', 'AuthorizationPolicy db/db'],
+    ]);
+    const unintended = memoryIo(files());
+    await main(['graph', 'k8s', '--unintended', '--format', 'json'], unintended);
+    const others = JSON.parse(unintended.out).filter((e: any) => e.intent === 'unintended');
+    expect(others.map((e: any) => e.source).sort()).toEqual(['a pod of another namespace', 'another pod of namespace db', 'outside the mesh']);
+    expect(others.every((e: any) => e.verdict === 'denied')).toBe(true);
+  });
+
+  test('what cannot be read or is skipped goes to stderr, with its place; stdout stays the graph', async () => {
+    const io = memoryIo({ ...files(), 'k8s/Chart.yaml': 'apiVersion: v2\nname: x\n', 'k8s/broken.yaml': 'kind: [1\n' });
+    expect(await main(['graph', 'k8s', '--format', 'json'], io)).toBe(0);
+    expect(JSON.parse(io.out).length).toBeGreaterThan(0);
+    expect(io.err.split('\n')).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^error SM002 k8s\/broken\.yaml:2:1 document 1 is not valid YAML: /),
+      expect.stringMatching(/^note k8s\/Chart\.yaml /),
+    ]));
+  });
+
+  test('Mermaid and DOT draw the same edges', async () => {
+    const mermaid = memoryIo(files());
+    await main(['graph', 'k8s', '--format', 'mermaid'], mermaid);
+    expect(mermaid.out.split('\n')[0]).toBe('flowchart LR');
+    expect(mermaid.out).toContain('"Deployment shop/audit"');
+    const dot = memoryIo(files());
+    await main(['graph', 'k8s', '--format=dot'], dot);
+    expect(dot.out).toMatch(/^digraph traffic \{/);
+    expect(dot.out).toContain('"Deployment shop/audit"');
+  });
+
+  test('reads stdin and takes the analysis options: the trust domain is in the identities', async () => {
+    const stdin = MANIFESTS.map(m => JSON.stringify(m)).join('\n---\n');
+    const io = memoryIo({}, stdin);
+    expect(await main(['graph', '-', '--trust-domain', 'corp.example', '--format', 'json'], io)).toBe(0);
+    // sidecars read the policy's cluster.local principals as the mesh's own trust domain (istio/istio 1.31
+    // pilot/pkg/security/trustdomain/bundle.go ReplaceTrustDomainAliases), so the admitted client still gets in
+    const clients = JSON.parse(io.out).filter((e: any) => e.intent === 'client');
+    expect(clients.map((e: any) => [e.source, e.verdict, e.peerIdentity])).toEqual([['Deployment shop/orders', 'allowed-mtls', 'corp.example/ns/shop/sa/orders']]);
+  });
+
+  test.each([
+    [['graph'], /no input: pass files, folders, or - for stdin/],
+    [['graph', 'k8s', '--format', 'png'], /--format 'png' is not one of table, json, mermaid, dot, svg/],
+    [['graph', 'k8s', '--ambient', 'yes'], /--ambient 'yes' is not true or false/],
+    [['graph', 'nowhere'], /nowhere/],
+  ])('fails with exit code 2 and a usage line: %j', async (argv, error) => {
+    const io = memoryIo(files());
+    expect(await main(argv, io)).toBe(2);
+    expect(io.err).toMatch(error);
+    expect(io.out).toBe('');
+  });
+
+  // SVG needs the ESM-only renderer, which jest's CommonJS runtime cannot import: the compiled bin renders it
+  const BIN = path.join(__dirname, '..', '..', 'lib', 'analysis', 'cli.js');
+  (fs.existsSync(BIN) ? test : test.skip)('the compiled bin renders SVG (with @hpcc-js/wasm-graphviz installed)', () => {
+    const run = spawnSync(process.execPath, [BIN, 'graph', '-', '--format', 'svg'], { input: files()['k8s/all.yaml'], encoding: 'utf8' });
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toMatch(/<svg[\s\S]*Deployment shop\/audit[\s\S]*<\/svg>/);
+  });
+
+  test('--help describes the command, and the top-level usage lists it', async () => {
+    const help = memoryIo({});
+    expect(await main(['graph', '--help'], help)).toBe(0);
+    expect(help.out).toMatch(/^usage: cdk8s-stateful-mesh graph /);
+    expect(help.out).toContain('--unintended');
+    const top = memoryIo({});
+    await main(['--help'], top);
+    expect(top.out).toMatch(/graph +print who can talk to whom/);
   });
 });
