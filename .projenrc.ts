@@ -31,9 +31,15 @@ const project = new cdk.JsiiProject({
     '@hpcc-js/wasm-graphviz@^1.29.0',
     'synckit@^0.11',
     'fast-check@^4',
+    // tests, scripts and benches read and write YAML with it; the analyzer itself parses with js-yaml (below)
+    'yaml@^2',
+    '@types/js-yaml@^4',
+    // the SARIF 2.1.0 JSON schema (rtm.5, as GitHub code scanning validates) and a jest matcher for it, MIT
+    '@microsoft/jest-sarif@1.0.0-beta.0',
   ],
-  // YAML parsing for the `lint` command and the mesh config; bundled, as jsii requires of runtime dependencies
-  bundledDeps: ['yaml@^2'],
+  // YAML parsing for the `lint` command and the mesh config, chosen by measurement (bench/parsers.ts, docs/rules.md
+  // "Speed"); bundled, as jsii requires of runtime dependencies
+  bundledDeps: ['js-yaml@^4.1.1'],
 
   // one TypeScript program for linting: src, test, examples, scripts, bench (see tsconfigDev below)
   eslintOptions: { dirs: ['src'], projectService: false, tsconfigPath: './test/tsconfig.json' },
@@ -180,5 +186,7 @@ consumer.prependSpawn(project.compileTask);
 project.addBins({ 'cdk8s-stateful-mesh': 'lib/analysis/cli.js' });
 // The analyzer at 1k to 10k objects (linear growth), and the compiled CLI end to end on 10k objects.
 project.tasks.tryFind('bench')?.exec('node --expose-gc -r ts-node/register bench/lint.ts');
+// The YAML parsers side by side (parse-only floors) against the whole CLI, on a 10k-object and a 50 MB stream.
+project.tasks.tryFind('bench')?.exec('node -r ts-node/register bench/parsers.ts');
 
 project.synth();

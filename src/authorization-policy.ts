@@ -39,6 +39,10 @@ export interface AuthorizationPolicyProps {
   /**
    * The mesh trust domain, the first part of principals (`<trustDomain>/ns/<ns>/sa/<sa>`). It is not the cluster
    * DNS domain, although both default to `cluster.local`.
+   *
+   * Sidecars and waypoints read a `cluster.local` principal as the mesh's own trust domain (istio/istio
+   * pilot/pkg/security/trustdomain/bundle.go `ReplaceTrustDomainAliases`), but ztunnel matches principals as written
+   * (istio/ztunnel src/rbac.rs): in ambient mode, set it to the mesh's `meshConfig.trustDomain`.
    * @default 'cluster.local'
    */
   readonly trustDomain?: string;

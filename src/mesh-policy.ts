@@ -78,7 +78,9 @@ export interface MeshPolicyProps {
   readonly egressHosts?: string[];
 
   /**
-   * The mesh trust domain, for principals.
+   * The mesh trust domain, for principals. Needed in ambient mode when the mesh's `meshConfig.trustDomain` is not
+   * `cluster.local`: ztunnel matches principals as written (istio/ztunnel src/rbac.rs), where sidecars read
+   * `cluster.local` as the mesh's own trust domain.
    * @default 'cluster.local'
    */
   readonly trustDomain?: string;

@@ -16,6 +16,13 @@ import { WORKLOAD_RULES } from './workloads';
 /** The annotation that suppresses findings about the object it is on: `SM102: reason` entries, separated by `;` or new lines. */
 export const SUPPRESS_ANNOTATION = 'lint.cdk8s-stateful-mesh.dev/suppress';
 
+/**
+ * Istio's own suppression annotation: `IST0118,IST0135` (comma-separated codes, `*` for every code) hides the messages of
+ * `istioctl analyze` about the object it is on (istio/istio pkg/config/analysis/local/analyze.go, "Filter out any
+ * messages on resources with suppression annotations"). It hides the findings that carry one of those IST codes.
+ */
+export const ISTIO_SUPPRESS_ANNOTATION = 'galley.istio.io/analyze-suppress';
+
 const INVALID_SUPPRESSION = defineRule({
   code: 'SM001',
   severity: Severity.ERROR,
@@ -72,7 +79,7 @@ export class MeshAnalyzer {
           return;
         }
         seen.add(id);
-        const suppressedReason = rule === INVALID_SUPPRESSION ? undefined : suppressionFor(rule.code, object, options.suppressions ?? []);
+        const suppressedReason = rule === INVALID_SUPPRESSION ? undefined : suppressionFor(rule, object, options.suppressions ?? []);
         findings.push({
           code: rule.code,
           severity: rule.severity,
@@ -155,10 +162,15 @@ function annotationSuppressions(object: K8sObject): AnnotationEntry[] {
   });
 }
 
-function suppressionFor(code: string, object: K8sObject, suppressions: ReadonlyArray<Suppression>): string | undefined {
+function suppressionFor(rule: Rule, object: K8sObject, suppressions: ReadonlyArray<Suppression>): string | undefined {
+  const code = rule.code;
   const fromAnnotation = annotationSuppressions(object).find(e => e.code === code);
   if (fromAnnotation) {
     return fromAnnotation.reason;
+  }
+  const istio = object.annotations[ISTIO_SUPPRESS_ANNOTATION];
+  if (rule.istioCode !== undefined && istio !== undefined && istio.split(',').some(c => c === '*' || c === rule.istioCode)) {
+    return `${ISTIO_SUPPRESS_ANNOTATION}: ${istio}`;
   }
   return suppressions.find(s => s.code === code
     && (s.kind === undefined || s.kind === object.kind)

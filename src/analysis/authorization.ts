@@ -15,7 +15,9 @@ export const AUTHORIZATION_POLICY_MATCHES_NOTHING = defineRule({
   title: 'AuthorizationPolicy selector matches no pod',
   description: 'An AuthorizationPolicy whose selector matches no pod template in its namespace (any namespace, for the root namespace), '
     + 'or a namespace-wide one in a namespace without pods, applies to nothing. Pods proven outside the mesh do not count; '
-    + 'policies attached with targetRef(s) are skipped.',
+    + 'policies attached with targetRef(s) are skipped. On a partial input (the `lint` command: policies often live in a file or '
+    + 'overlay of their own) it is reported only when the selected pods are in another namespace (both namespaces written on '
+    + 'the objects), and mesh-wide policies are not judged.',
   check(inv, report) {
     for (const ap of inv.ofKind('AuthorizationPolicy', 'security.istio.io')) {
       const spec = isObject(ap.body.spec) ? ap.body.spec : {};
@@ -26,20 +28,29 @@ export const AUTHORIZATION_POLICY_MATCHES_NOTHING = defineRule({
       const labels = stringMap(spec.selector?.matchLabels);
       const text = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
       if (ap.namespace === inv.rootNamespace) {
-        if (hasSelector && !inv.selectWorkloads(undefined, labels).some(inMesh)) {
+        // a mesh-wide policy of a partial input (the gateway's own chart, an overlay): nothing can prove it wrong
+        if (hasSelector && !inv.partialInput && !inv.selectWorkloads(undefined, labels).some(inMesh)) {
           report(ap, `mesh-wide selector (${text}) matches no pod in the mesh among the manifests, so the policy applies to nothing; `
             + 'use the labels of the pod template it is meant for', 'spec.selector');
         }
         continue;
       }
       if (!hasSelector) {
-        if (!inv.workloadsIn(ap.namespace).some(inMesh)) {
+        if (!inv.partialInput && !inv.workloadsIn(ap.namespace).some(inMesh)) {
           report(ap, `applies to namespace '${ap.namespace}', which has no pods in the mesh among the manifests, so the policy applies to nothing; `
             + 'check its namespace');
         }
       } else if (!inv.selectWorkloads(ap.namespace, labels).some(inMesh)) {
+        // on a partial input (a policy in its own file), only evidence of a mistake: the pods are in another namespace,
+        // both written on the objects (a kustomize base leaves them to the overlay)
+        const elsewhere = ap.writtenNamespace === undefined ? undefined : inv.selectWorkloads(undefined, labels)
+          .filter(w => inMesh(w) && w.object.writtenNamespace !== undefined).map(w => w.object.namespace).sort()[0];
+        if (inv.partialInput && elsewhere === undefined) {
+          continue;
+        }
         report(ap, `selector (${text}) matches no pod in namespace '${ap.namespace}' among the manifests, so the policy applies to nothing; `
-          + 'use the labels of the pod template it is meant for', 'spec.selector');
+          + (elsewhere ? `the pods it selects are in namespace '${elsewhere}': move the policy there` : 'use the labels of the pod template it is meant for'),
+        'spec.selector');
       }
     }
   },

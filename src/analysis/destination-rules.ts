@@ -1,6 +1,7 @@
 import { Severity } from './finding';
 import { Inventory, ServiceInfo } from './inventory';
 import { whyNoSidecar } from './mesh-state';
+import { differsOnlyInDigits, editDistance } from './namespaces';
 import { asArray, isObject, K8sObject } from './objects';
 import { defineRule, describeWorkloads, Rule } from './rule';
 
@@ -22,9 +23,9 @@ interface PolicyRef {
 }
 
 export function destinationRules(inv: Inventory): DestinationRuleInfo[] {
-  return inv.ofKind('DestinationRule', 'networking.istio.io')
+  return inv.derived('destinationRules', () => inv.ofKind('DestinationRule', 'networking.istio.io')
     .filter(o => isObject(o.body.spec) && typeof o.body.spec.host === 'string')
-    .map(o => ({ object: o, host: o.body.spec.host, fqdn: inv.hostFqdn(o.body.spec.host, o.namespace), spec: o.body.spec }));
+    .map(o => ({ object: o, host: o.body.spec.host, fqdn: inv.hostFqdn(o.body.spec.host, o.namespace), spec: o.body.spec })));
 }
 
 /** Every traffic policy of a DestinationRule: top level, its port-level settings, and the same inside subsets. */
@@ -75,20 +76,42 @@ export const UNKNOWN_HOST = defineRule({
   severity: Severity.WARNING,
   istioCode: 'IST0174',
   title: 'DestinationRule host is not a Service or ServiceEntry host',
-  description: 'A DestinationRule applies to the Service or ServiceEntry host it names; a host that is neither (among the manifests) '
-    + 'applies to nothing. Short hosts are read as `<host>.<namespace>.svc.<clusterDomain>`; wildcard hosts, and hosts declared outside the input '
-    + '(`externalHosts`; at synth, Services imported with `fromAttributes`), are not checked.',
+  description: 'A DestinationRule applies to the Service or ServiceEntry host it names; a host that is neither applies to nothing. '
+    + 'Short hosts are read as `<host>.<namespace>.svc.<clusterDomain>`; wildcard hosts, and hosts declared outside the input '
+    + '(`externalHosts`; at synth, Services imported with `fromAttributes`), are not checked. On a partial input (the `lint` '
+    + 'command, option `partialInput`: a repository keeps DestinationRules and Services in separate files) it is reported only '
+    + 'with evidence of a mistake: a Service of a name one or two edits away, or of the same name in another namespace.',
   check(inv, report) {
     const external = new Set(inv.externalHosts);
     for (const dr of destinationRules(inv)) {
       if (dr.fqdn.startsWith('*') || external.has(dr.fqdn) || perPodHost(inv, dr.fqdn) || inv.resolveHost(dr.fqdn)) {
         continue;
       }
+      const guess = nearestService(inv, dr.fqdn, dr.object, dr.host);
+      if (inv.partialInput && guess === undefined) {
+        continue;
+      }
       report(dr.object, `host '${dr.host}' is neither a Service nor a ServiceEntry host among the manifests, so the rule applies to nothing; `
-        + 'name an existing Service (\'<service>.<namespace>.svc.cluster.local\') or add a ServiceEntry for it', 'spec.host');
+        + (guess ? `did you mean '${guess}'?` : 'name an existing Service (\'<service>.<namespace>.svc.cluster.local\') or add a ServiceEntry for it'),
+      'spec.host');
     }
   },
 });
+
+/** A Service host near a cluster host that names none: one or two edits from its name in its namespace, or its name elsewhere. */
+function nearestService(inv: Inventory, fqdn: string, dr: K8sObject, host: string): string | undefined {
+  const labels = clusterLabels(inv, fqdn);
+  if (!labels || labels.length !== 2) {
+    return undefined;
+  }
+  const [name, namespace] = labels;
+  const near = inv.services.filter(s => s.object.namespace === namespace && name.length >= 4
+    && editDistance(s.object.name, name) <= 2 && !differsOnlyInDigits(s.object.name, name));
+  // the same name in another namespace counts only when both namespaces are written (a kustomize base leaves them out)
+  const elsewhere = inv.services.filter(s => s.object.name === name && s.object.namespace !== namespace && s.object.writtenNamespace !== undefined
+    && (dr.writtenNamespace !== undefined || !/^[^.]+$/.test(host)));
+  return [...near, ...elsewhere].map(s => s.fqdn).sort()[0];
+}
 
 export const PER_POD_HOST = defineRule({
   code: 'SM302',
@@ -155,33 +178,34 @@ export const ISTIO_MUTUAL_WITHOUT_SIDECAR = defineRule({
   },
 });
 
-/** Upstream skips a `credentialName` when the DestinationRule has a workloadSelector (the secret is then readable). */
-function unverifiedTls(tls: any, workloadSelector: unknown): string | undefined {
+/**
+ * TLS origination that does not verify the server. Since Istio 1.21, SIMPLE and MUTUAL without `caCertificates` verify the
+ * server against the OS CA bundle (istio.io news/releases/1.21.x/announcing-1.21/upgrade-notes, "Default value of the feature
+ * flag VERIFY_CERT_AT_CLIENT is set to true"), and since 1.24 the flag is gone (announcing-1.24/change-notes, the 1.20
+ * compatibility profile removed): only `insecureSkipVerify: true` turns verification off.
+ */
+function unverifiedTls(tls: any): string | undefined {
   if (!isObject(tls) || (tls.mode !== 'SIMPLE' && tls.mode !== 'MUTUAL')) {
     return undefined;
   }
-  if (typeof tls.caCertificates === 'string' && tls.caCertificates !== '') {
-    return undefined;
-  }
-  if (typeof tls.credentialName === 'string' && tls.credentialName !== '' && isObject(workloadSelector)) {
-    return undefined;
-  }
-  return tls.mode;
+  return tls.insecureSkipVerify === true ? tls.mode : undefined;
 }
 
 export const TLS_WITHOUT_CA = defineRule({
   code: 'SM305',
   severity: Severity.WARNING,
-  istioCode: 'IST0128',
-  title: 'DestinationRule TLS without server verification',
-  description: 'With `trafficPolicy.tls.mode` SIMPLE or MUTUAL and no `caCertificates` (or `credentialName` with a `workloadSelector`), '
-    + 'the proxy does not verify the server certificate: typical for TLS origination to an external database.',
+  title: 'DestinationRule TLS origination with insecureSkipVerify',
+  description: 'With `trafficPolicy.tls.mode` SIMPLE or MUTUAL and `insecureSkipVerify: true`, the proxy does not verify the server '
+    + 'certificate (neither CA nor SAN): anyone on the path can impersonate the database. Without `caCertificates` Istio >= 1.21 '
+    + 'verifies against the OS CA bundle, so a missing `caCertificates` is not reported (istioctl analyze\'s IST0128 still is; '
+    + 'it predates that change). Assumes Istio >= 1.21.',
   check(inv, report) {
     for (const dr of destinationRules(inv)) {
-      const mode = unverifiedTls(dr.spec.trafficPolicy?.tls, dr.spec.workloadSelector);
+      const mode = unverifiedTls(dr.spec.trafficPolicy?.tls);
       if (mode) {
-        report(dr.object, `tls.mode ${mode} for '${dr.host}' sets no caCertificates, so the server certificate is not verified; `
-          + 'set caCertificates to the CA bundle of the server (or credentialName together with a workloadSelector)', 'spec.trafficPolicy.tls');
+        report(dr.object, `tls.mode ${mode} for '${dr.host}' sets insecureSkipVerify: true, so the server certificate is not verified; `
+          + 'remove insecureSkipVerify and set caCertificates to the CA bundle of the server (or rely on the OS CA bundle for a public '
+          + 'certificate)', 'spec.trafficPolicy.tls.insecureSkipVerify');
       }
     }
   },
@@ -190,16 +214,18 @@ export const TLS_WITHOUT_CA = defineRule({
 export const PORT_TLS_WITHOUT_CA = defineRule({
   code: 'SM306',
   severity: Severity.WARNING,
-  istioCode: 'IST0129',
-  title: 'DestinationRule port-level TLS without server verification',
-  description: 'The port-level form of SM305: a `portLevelSettings[].tls` with mode SIMPLE or MUTUAL and no `caCertificates`.',
+  title: 'DestinationRule port-level TLS origination with insecureSkipVerify',
+  description: 'The port-level form of SM305: a `portLevelSettings[].tls` with mode SIMPLE or MUTUAL and `insecureSkipVerify: true`. '
+    + 'A missing `caCertificates` is not reported (Istio >= 1.21 verifies against the OS CA bundle; istioctl analyze\'s IST0129 '
+    + 'predates that change).',
   check(inv, report) {
     for (const dr of destinationRules(inv)) {
       asArray(dr.spec.trafficPolicy?.portLevelSettings).forEach((setting, i) => {
-        const mode = unverifiedTls(setting?.tls, dr.spec.workloadSelector);
+        const mode = unverifiedTls(setting?.tls);
         if (mode) {
-          report(dr.object, `tls.mode ${mode} for '${dr.host}' port ${setting.port?.number ?? '?'} sets no caCertificates, so the server `
-            + 'certificate is not verified; set caCertificates to the CA bundle of the server', `spec.trafficPolicy.portLevelSettings[${i}].tls`);
+          report(dr.object, `tls.mode ${mode} for '${dr.host}' port ${setting.port?.number ?? '?'} sets insecureSkipVerify: true, so the server `
+            + 'certificate is not verified; remove insecureSkipVerify and set caCertificates to the CA bundle of the server',
+          `spec.trafficPolicy.portLevelSettings[${i}].tls.insecureSkipVerify`);
         }
       });
     }

@@ -143,6 +143,15 @@ export interface AnalyzeOptions {
   readonly externalHosts?: string[];
 
   /**
+   * The manifests are part of what the cluster runs (a repository, a chart, a folder per concern), not all of it: a
+   * reference to an object that is not among them (a DestinationRule host) is reported only with evidence of a mistake,
+   * such as a near-miss name. The `lint` command sets it unless `--complete` is given.
+   *
+   * @default false - the input is everything the references can point to (as at synth, where imported Services are `externalHosts`)
+   */
+  readonly partialInput?: boolean;
+
+  /**
    * Findings to suppress, each with its reason. Objects can also carry the annotation
    * `lint.cdk8s-stateful-mesh.dev/suppress` (`SM102: reason` entries, separated by `;` or new lines).
    *

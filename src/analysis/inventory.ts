@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { load as parseYaml } from 'js-yaml';
 import { AnalyzeOptions } from './finding';
 import { MeshState, namespaceInAmbientMode, podMeshState } from './mesh-state';
 import { asArray, dig, isObject, K8sObject, stringMap, toObject, toPortNumber } from './objects';
@@ -87,8 +87,12 @@ export class Inventory {
   public readonly meshConfig: any;
   /** Hosts declared outside the input (`AnalyzeOptions.externalHosts`), lowercased. */
   public readonly externalHosts: ReadonlyArray<string>;
+  /** The input is part of the cluster's objects (`AnalyzeOptions.partialInput`). */
+  public readonly partialInput: boolean;
 
   private readonly byKind = new Map<string, K8sObject[]>();
+  private readonly kindCache = new Map<string, K8sObject[]>();
+  private readonly derivedCache = new Map<string, unknown>();
   private readonly byKey = new Map<string, K8sObject>();
   private readonly namespaceObjects = new Map<string, K8sObject>();
   private readonly workloadsByNamespace = new Map<string, Workload[]>();
@@ -105,6 +109,7 @@ export class Inventory {
     this.clusterDomain = (options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN).toLowerCase();
     this.assumeInjection = options.assumeInjection ?? false;
     this.externalHosts = (options.externalHosts ?? []).map(h => h.toLowerCase());
+    this.partialInput = options.partialInput ?? false;
 
     const objects: K8sObject[] = [];
     manifests.forEach((body, index) => {
@@ -171,9 +176,26 @@ export class Inventory {
     }
   }
 
-  /** Objects of a kind in an API group ('' for core). */
+  /** Objects of a kind in an API group ('' for core). The filter runs once per kind; each caller gets its own copy. */
   public ofKind(kind: string, group: string): K8sObject[] {
-    return (this.byKind.get(kind) ?? []).filter(o => o.group === group);
+    const k = `${kind}\u0000${group}`;
+    let found = this.kindCache.get(k);
+    if (!found) {
+      found = (this.byKind.get(kind) ?? []).filter(o => o.group === group);
+      this.kindCache.set(k, found);
+    }
+    return [...found];
+  }
+
+  /**
+   * A value derived from the inventory, computed once for all rules (the DestinationRules read, the PeerAuthentications
+   * read, ...): `name` names it, `compute` builds it the first time.
+   */
+  public derived<T>(name: string, compute: () => T): T {
+    if (!this.derivedCache.has(name)) {
+      this.derivedCache.set(name, compute());
+    }
+    return this.derivedCache.get(name) as T;
   }
 
   public find(kind: string, namespace: string, name: string): K8sObject | undefined {

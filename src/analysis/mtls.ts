@@ -15,14 +15,14 @@ export interface PeerAuthenticationInfo {
 }
 
 export function peerAuthentications(inv: Inventory): PeerAuthenticationInfo[] {
-  return inv.ofKind('PeerAuthentication', 'security.istio.io').map(object => {
+  return inv.derived('peerAuthentications', () => inv.ofKind('PeerAuthentication', 'security.istio.io').map(object => {
     const spec = isObject(object.body.spec) ? object.body.spec : {};
     const matchLabels = isObject(spec.selector?.matchLabels) && Object.keys(spec.selector.matchLabels).length > 0
       ? spec.selector.matchLabels : undefined;
     const ports = Object.entries(isObject(spec.portLevelMtls) ? spec.portLevelMtls : {})
       .map(([key, value]) => ({ key, port: toPortNumber(key), mode: isObject(value) ? value.mode : undefined }));
     return { object, matchLabels, mode: spec.mtls?.mode, ports };
-  });
+  }));
 }
 
 /** The workloads a PeerAuthentication applies to: those its selector matches, or the whole namespace. */

@@ -112,7 +112,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** `app-v1` and `app-v2`: the same name with other digits, usually two real namespaces rather than a typo. */
-function differsOnlyInDigits(a: string, b: string): boolean {
+export function differsOnlyInDigits(a: string, b: string): boolean {
   return a.length === b.length && a.replace(/[0-9]/g, '0') === b.replace(/[0-9]/g, '0');
 }
 

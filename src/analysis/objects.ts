@@ -61,6 +61,9 @@ export function asArray(value: unknown): any[] {
 }
 
 export function stringMap(value: unknown): Record<string, string> {
+  if (isObject(value) && Object.values(value).every(v => typeof v === 'string')) {
+    return value as Record<string, string>; // read only, like the rest of the object: no copy
+  }
   const out: Record<string, string> = {};
   if (isObject(value)) {
     for (const [k, v] of Object.entries(value)) {

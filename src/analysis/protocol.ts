@@ -8,8 +8,23 @@ export const WELL_KNOWN_TCP_PORTS: ReadonlyArray<number> = [25, 53, 3306, 27017]
  * Protocols where the server speaks first: with protocol sniffing (or PERMISSIVE mTLS detection) the proxy waits for
  * client bytes that never come. Matched by port number or by a word of the port name.
  */
-const SERVER_FIRST: ReadonlyArray<{ readonly protocol: string; readonly ports: ReadonlyArray<number>; readonly names: ReadonlyArray<string> }> = [
-  { protocol: 'MySQL/MariaDB', ports: [3306, 3307, 4567], names: ['mysql', 'mariadb', 'galera'] },
+const SERVER_FIRST: ReadonlyArray<{
+  readonly protocol: string;
+  readonly ports: ReadonlyArray<number>;
+  readonly names: ReadonlyArray<string>;
+  /** Ports other software also uses (Selenium on 4444): the number counts only with a name word or a Galera image. */
+  readonly shared?: boolean;
+}> = [
+  { protocol: 'MySQL/MariaDB', ports: [3306, 3307], names: ['mysql', 'mariadb'] },
+  // Galera group communication: listed as server-first since the first version of this list, not confirmed from the source
+  { protocol: 'Galera group communication', ports: [4567], names: ['galera', 'gcomm', 'wsrep'], shared: true },
+  // Galera's incremental state transfer: the joiner listens and sends its handshake first; the donor connects and waits
+  // for it (codership/galera galera/src/ist.cpp, Sender::send() starts with recv_handshake())
+  { protocol: 'Galera IST', ports: [4568], names: ['ist', 'incremental'], shared: true },
+  // rsync daemon (Galera's default SST method listens on 4444): the server greets with '@RSYNCD: <version>' (rsync rsyncd.conf(5))
+  { protocol: 'rsync (Galera SST)', ports: [4444], names: ['rsync', 'sst', 'snapshot'], shared: true },
+  { protocol: 'rsync', ports: [873], names: ['rsync'] },
+  { protocol: 'VNC', ports: [5900], names: ['vnc', 'rfb'] },
   { protocol: 'NATS', ports: [4222, 6222], names: ['nats'] },
   { protocol: 'SMTP', ports: [25, 465, 587], names: ['smtp', 'smtps', 'submission'] },
   { protocol: 'FTP', ports: [21], names: ['ftp'] },
@@ -39,10 +54,36 @@ function fromAppProtocol(value: string): AppProtocol | undefined {
   return known ?? AppProtocol.fromPortName(value);
 }
 
-/** The server-first protocol a port looks like (by number or name), or undefined. */
-export function serverFirstProtocol(port: ServicePortInfo): string | undefined {
+/**
+ * The ports a container listens on only to send (`ncat -l --send-only`, `socat -u <source> TCP-LISTEN:<port>`): the
+ * server speaks first, like a backup stream handed to whoever connects.
+ */
+export function sendOnlyListenPorts(container: any): number[] {
+  const words = [container?.command, container?.args].flatMap(a => Array.isArray(a) ? a.map(String) : []).join(' ');
+  const ports: number[] = [];
+  for (const command of words.split(/[;&|]|\bthen\b|\bdo\b/)) {
+    if (/\b(n?cat|nc|netcat)\b/.test(command) && /--send-only\b/.test(command) && /(^|\s)(-l|--listen|-[a-z]*l[a-z]*)(\s|$)/.test(command)) {
+      const port = /(?:-p|--port|-l[a-z]*p?)\s+(\d{1,5})\b/.exec(command) ?? /\s(\d{1,5})(?:\s|$)/.exec(command);
+      if (port) {
+        ports.push(Number(port[1]));
+      }
+    }
+    const socat = /\bsocat\b.*\s-u\s+\S+\s+TCP[46]?-LISTEN:(\d{1,5})/i.exec(command);
+    if (socat) {
+      ports.push(Number(socat[1]));
+    }
+  }
+  return ports;
+}
+
+/**
+ * The server-first protocol a port looks like (by number or name), or undefined. `galera` says the selected pods run
+ * Galera, which makes its ports count by number alone.
+ */
+export function serverFirstProtocol(port: ServicePortInfo, galera = false): string | undefined {
   const words = `${port.name ?? ''}-${port.appProtocol ?? ''}`.toLowerCase().split(/[^a-z0-9]+/);
-  return SERVER_FIRST.find(s => s.ports.includes(port.port) || s.names.some(n => words.includes(n)))?.protocol;
+  const named = (s: typeof SERVER_FIRST[number]) => s.names.some(n => words.includes(n));
+  return SERVER_FIRST.find(s => named(s) || (s.ports.includes(port.port) && (!s.shared || galera || words.includes('galera'))))?.protocol;
 }
 
 /** A short description of how the port is declared, for messages: `name 'pg', no appProtocol`. */

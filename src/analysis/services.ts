@@ -1,8 +1,9 @@
+import { BINARY_PROTOCOL_PORTS, engineOf } from './engine-ports';
 import { Severity } from './finding';
 import { Inventory, ServiceInfo, ServicePortInfo, Workload } from './inventory';
 import { isIstioControlPlane, isIstioManaged } from './mesh-state';
 import { K8sObject } from './objects';
-import { describeDeclaration, istioProtocol, serverFirstProtocol, suggestPortName } from './protocol';
+import { describeDeclaration, istioProtocol, sendOnlyListenPorts, serverFirstProtocol, suggestPortName } from './protocol';
 import { defineRule, quoteList, Rule } from './rule';
 import { ISTIO_RESERVED_PORTS } from '../private/istio-constants';
 import { portNumberProblem } from '../private/validation';
@@ -47,7 +48,9 @@ export const HEADLESS_WITHOUT_PORTS = defineRule({
 
 export const PORT_WITHOUT_PROTOCOL = defineRule({
   code: 'SM102',
-  severity: Severity.WARNING,
+  // istioctl rates IST0118 as Info (istio/istio pkg/config/analysis/msg/messages.yaml): sniffing works for client-first
+  // protocols; SM104 is the error for the server-first ones
+  severity: Severity.INFO,
   istioCode: 'IST0118',
   title: 'port without Istio protocol',
   description: 'A Service port needs an Istio protocol, from `appProtocol` (which wins) or a `<protocol>[-<suffix>]` name; '
@@ -57,8 +60,9 @@ export const PORT_WITHOUT_PROTOCOL = defineRule({
       if (service.type === 'ExternalName' || skipPortNames(service)) {
         continue;
       }
+      const serverFirst = serverFirstPorts(inv, service);
       for (const port of service.ports) {
-        if (istioProtocol(port) !== undefined || serverFirstProtocol(port) !== undefined) {
+        if (istioProtocol(port) !== undefined || serverFirst(port) !== undefined) {
           continue;
         }
         const fix = port.appProtocol !== undefined
@@ -94,20 +98,45 @@ export const EXTERNAL_NAME_PORT = defineRule({
   },
 });
 
+/** The server-first protocol of a Service's port: by its number or name, or a send-only listener of the selected pods. */
+function serverFirstPorts(inv: Inventory, service: ServiceInfo): (port: ServicePortInfo) => string | undefined {
+  const known = SERVER_FIRST_OF.get(service);
+  if (known) {
+    return known;
+  }
+  const sendOnly = new Map<number, string>();
+  let galera = false;
+  for (const workload of inv.selectedBy(service)) {
+    for (const ref of workload.containers.filter(c => !c.init)) {
+      sendOnlyListenPorts(ref.container).forEach(p => sendOnly.set(p, `a send-only listener of container '${ref.container.name}'`));
+      galera = galera || engineOf(ref.container)?.engine.startsWith('Galera') === true;
+    }
+  }
+  const lookup = (port: ServicePortInfo) => serverFirstProtocol(port, galera) ?? sendOnly.get(typeof port.targetPort === 'number' ? port.targetPort : port.port);
+  SERVER_FIRST_OF.set(service, lookup);
+  return lookup;
+}
+
+/** serverFirstPorts() per Service: SM102 and SM104 both ask. */
+const SERVER_FIRST_OF = new WeakMap<ServiceInfo, (port: ServicePortInfo) => string | undefined>();
+
 export const SERVER_FIRST_SNIFFED = defineRule({
   code: 'SM104',
   severity: Severity.ERROR,
   istioCode: 'IST0118',
   title: 'server-first port left to sniffing',
   description: 'Protocol sniffing (and PERMISSIVE mTLS detection) waits for the client to speak first; a server-first protocol '
-    + '(MySQL, NATS, SMTP, ...) on a port without an explicit protocol stalls until timeout. Declare it TCP.',
+    + '(MySQL, Galera IST, rsync SST, NATS, SMTP, ...) on a port without an explicit protocol stalls until timeout. Recognised by '
+    + 'port number or name, and by the pods: a container that listens only to send (`ncat -l --send-only`, `socat -u ... '
+    + 'TCP-LISTEN:<port>`). Declare it TCP.',
   check(inv, report) {
     for (const service of inv.services) {
       if (service.type === 'ExternalName' || skipPortNames(service)) {
         continue;
       }
+      const serverFirstOf = serverFirstPorts(inv, service);
       for (const port of service.ports) {
-        const serverFirst = serverFirstProtocol(port);
+        const serverFirst = serverFirstOf(port);
         if (serverFirst === undefined || istioProtocol(port) !== undefined) {
           continue;
         }
@@ -163,8 +192,10 @@ export const TARGET_PORT_NOT_DECLARED = defineRule({
   code: 'SM106',
   severity: Severity.ERROR,
   title: 'Service targetPort not a container port',
-  description: 'A Service port must target a container port of the pods it selects: a named targetPort that no container declares '
-    + 'gets no endpoints; a number no container declares usually means the wrong port (checked only when the pods declare ports).',
+  description: 'A named targetPort resolves only through a container port of that name: when no container of the selected pods '
+    + 'declares it, the port gets no endpoints (Kubernetes EndpointSlice controller). A numeric targetPort is not checked: '
+    + 'containerPort declarations are informational (Kubernetes API reference, Container.ports), so a port the pods do not '
+    + 'declare proves nothing.',
   check(inv, report) {
     for (const service of inv.services) {
       if (service.type === 'ExternalName') {
@@ -172,19 +203,17 @@ export const TARGET_PORT_NOT_DECLARED = defineRule({
       }
       const workloads = inv.selectedBy(service);
       for (const port of service.ports) {
-        const missing = workloads.filter(w => typeof port.targetPort === 'string'
-          ? !w.ports.some(p => p.name === port.targetPort)
-          : w.ports.length > 0 && !w.ports.some(p => p.port === port.targetPort));
+        if (typeof port.targetPort !== 'string') {
+          continue;
+        }
+        const missing = workloads.filter(w => !w.ports.some(p => p.name === port.targetPort));
         if (missing.length === 0) {
           continue;
         }
-        const target = typeof port.targetPort === 'string' ? `'${port.targetPort}'` : String(port.targetPort);
         const declared = (w: Workload) => w.ports.length === 0 ? 'none' : w.ports.map(p => p.name ? `${p.port} '${p.name}'` : String(p.port)).join(', ');
         const where = missing.map(w => `${w.object.kind} '${w.object.name}' (declared: ${declared(w)})`).join('; ');
-        const fix = typeof port.targetPort === 'string'
-          ? `name the container port ${target} or set targetPort to a declared container port`
-          : 'set targetPort to the port the container listens on, and declare it as a containerPort';
-        report(service.object, `port ${port.port} targets ${target}, which is not a container port of ${where}; ${fix}`, portPath(port));
+        report(service.object, `port ${port.port} targets '${port.targetPort}', which is not a container port of ${where}; `
+          + `name the container port '${port.targetPort}' or set targetPort to a declared container port`, portPath(port));
       }
     }
   },
@@ -261,7 +290,89 @@ export const TARGET_PORT_CONFLICT = defineRule({
   },
 });
 
+export const PEER_PORTS_NOT_DECLARED = defineRule({
+  code: 'SM109',
+  severity: Severity.WARNING,
+  title: 'headless Services do not declare the peers\' ports',
+  description: 'The pods of a recognised clustered engine (Cassandra 7000, Redis Cluster bus 16379, Galera 4567/4568/4444, '
+    + 'ZooKeeper 2888/3888, etcd 2380, RabbitMQ 4369/25672, Elasticsearch 9300; by image, and for Redis by cluster mode) reach '
+    + 'each other on their peer ports by pod IP or per-pod name. Istio matches that traffic only on ports a headless Service '
+    + 'selecting the pods declares (istio.io docs/ops/configuration/traffic-management/traffic-routing, "Headless Services"): '
+    + 'on an undeclared port it leaves as passthrough without mTLS, and a STRICT PeerAuthentication rejects it, so the cluster '
+    + 'cannot form. Reported when some headless Service selects the pods and declares ports, but none declares a peer port; '
+    + 'pods proven outside the mesh are skipped.',
+  check(inv, report) {
+    for (const workload of inv.workloads) {
+      if (workload.mesh === 'none') {
+        continue;
+      }
+      const headless = inv.servicesOf(workload).filter(s => s.headless && s.ports.length > 0);
+      if (headless.length === 0) {
+        continue;
+      }
+      const declared = new Set(headless.flatMap(s => s.ports.flatMap(p => [p.port, inv.targetPortOn(p, workload) ?? p.port])));
+      for (const ref of workload.containers.filter(c => !c.init)) {
+        const engine = engineOf(ref.container);
+        const missing = engine?.peerPorts.filter(p => !declared.has(p.port)) ?? [];
+        if (!engine || missing.length === 0) {
+          continue;
+        }
+        const serviceName = workload.object.body.spec?.serviceName;
+        const service = headless.find(s => s.object.name === serviceName) ?? headless[0];
+        const ports = missing.map(p => `${p.port} (${p.purpose})`).join(', ');
+        const example = missing[0];
+        report(service.object, `selects the ${engine.engine} pods of ${workload.object.kind} '${workload.object.name}', which reach each other on `
+          + `${ports}, but no headless Service of theirs declares ${missing.length === 1 ? 'it' : 'them'}: Istio sends that pod-IP traffic `
+          + `as passthrough without mTLS, and a STRICT PeerAuthentication rejects it; add ${missing.length === 1 ? 'it' : 'them'} to spec.ports, `
+          + `e.g. { name: 'tcp-peer-${example.port}', port: ${example.port}, appProtocol: tcp }`, 'spec.ports');
+        break;
+      }
+    }
+  },
+});
+
+/** Words of engines whose ports carry a binary protocol, to corroborate a port number. */
+const BINARY_ENGINE_WORDS = /postgres|pgsql|patroni|mysql|maria|galera|percona|redis|valkey|sentinel|mongo|cassandra|scylla|cql|kafka|zookeeper|zk|rabbit|amqp|memcache|elastic|opensearch|oracle|mssql|sqlserver|erlang|epmd/;
+
+export const PROTOCOL_CONTRADICTS_PORT = defineRule({
+  code: 'SM110',
+  severity: Severity.ERROR,
+  title: 'port declared HTTP or gRPC carries a binary database protocol',
+  description: 'A port named `http-`/`http2-`/`grpc-` (or with such an `appProtocol`) makes Envoy parse its bytes as HTTP '
+    + '(istio.io docs/ops/configuration/traffic-management/protocol-selection); PostgreSQL, MySQL, Redis, MongoDB, Cassandra, Kafka, '
+    + 'ZooKeeper, AMQP and other binary protocols then fail at the first byte. Reported when the port (or its target) is the engine\'s '
+    + 'registered port and the declaration or the selected pods name the engine (port name, appProtocol, container port name or image).',
+  check(inv, report) {
+    for (const service of inv.services) {
+      if (service.type === 'ExternalName' || skipPortNames(service)) {
+        continue;
+      }
+      const workloads = inv.selectedBy(service);
+      for (const port of service.ports) {
+        const protocol = istioProtocol(port)?.istioProtocol;
+        if (protocol === undefined || !['HTTP', 'HTTP2', 'GRPC', 'GRPC-Web'].includes(protocol)) {
+          continue;
+        }
+        const numbers = workloads.length > 0 ? workloads.map(w => inv.targetPortOn(port, w) ?? port.port) : [typeof port.targetPort === 'number' ? port.targetPort : port.port];
+        const carried = [port.port, ...numbers].map(n => BINARY_PROTOCOL_PORTS.get(n)).find(e => e !== undefined);
+        if (carried === undefined) {
+          continue;
+        }
+        const words = [port.name, port.appProtocol, service.object.name,
+          ...workloads.flatMap(w => [...w.ports.map(p => p.name), ...w.containers.filter(c => !c.init).map(c => String(c.container.image ?? ''))])]
+          .filter((w): w is string => typeof w === 'string').join(' ').toLowerCase();
+        if (!BINARY_ENGINE_WORDS.test(words)) {
+          continue;
+        }
+        report(service.object, `port ${port.port} (${describeDeclaration(port)}) is declared ${protocol}, but it is the ${carried} port: Envoy parses `
+          + `the ${carried} bytes as HTTP and the connection fails; name it '${suggestPortName({ ...port, name: port.name?.replace(/^(https?|http2|grpc(-web)?)(-|$)/, '') || undefined }, 'tcp')}' `
+          + 'and set appProtocol: tcp', portPath(port));
+      }
+    }
+  },
+});
+
 export const SERVICE_RULES: ReadonlyArray<Rule> = [
   HEADLESS_WITHOUT_PORTS, PORT_WITHOUT_PROTOCOL, EXTERNAL_NAME_PORT, SERVER_FIRST_SNIFFED, RESERVED_PORT,
-  TARGET_PORT_NOT_DECLARED, PORT_PROTOCOL_CONFLICT, TARGET_PORT_CONFLICT,
+  TARGET_PORT_NOT_DECLARED, PORT_PROTOCOL_CONFLICT, TARGET_PORT_CONFLICT, PEER_PORTS_NOT_DECLARED, PROTOCOL_CONTRADICTS_PORT,
 ];

@@ -1,3 +1,4 @@
+import { engineOf } from './engine-ports';
 import { Severity } from './finding';
 import { Inventory, ServiceInfo, Workload } from './inventory';
 import { isIstioControlPlane } from './mesh-state';
@@ -54,17 +55,53 @@ export const PROXY_UID = defineRule({
   },
 });
 
+/**
+ * What shows that a StatefulSet's pods rely on their DNS names: an env value or argument built on the pod's own name
+ * (`$(POD_NAME).<service>...`, `$(HOSTNAME).`, `hostname -f`), another object's env naming one of its pods
+ * (`<sts>-0.<service>`), or a clustered engine whose members find each other by address. Undefined without evidence:
+ * a StatefulSet used only for its stable storage needs no DNS names.
+ */
+function podNamesNeeded(inv: Inventory, workload: Workload): string | undefined {
+  for (const ref of workload.containers) {
+    const env = asArray(ref.container.env).filter(isObject);
+    const nameVars = env.filter(e => e.valueFrom?.fieldRef?.fieldPath === 'metadata.name').map(e => String(e.name));
+    const texts = [...env.filter(e => typeof e.value === 'string').map(e => `${e.name}=${e.value}`),
+      ...[ref.container.command, ref.container.args].flatMap(a => asArray(a).map(String))];
+    for (const text of texts) {
+      if (nameVars.some(v => text.includes(`$(${v}).`)) || /\$\(HOSTNAME\)\.|\$\{?HOSTNAME\}?\.|hostname -f|hostname --fqdn/.test(text)) {
+        return `container '${ref.container.name}' builds an address on the pod name (${text.length > 60 ? `${text.slice(0, 60)}...` : text})`;
+      }
+    }
+    const engine = engineOf(ref.container);
+    if (engine) {
+      return `container '${ref.container.name}' runs ${engine.engine}, whose members reach each other by address`;
+    }
+  }
+  const podName = new RegExp(`(^|[^-a-z0-9.])${workload.object.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+\\.`);
+  for (const other of inv.workloads) {
+    for (const ref of other.containers) {
+      const e = asArray(ref.container.env).find(v => isObject(v) && typeof v.value === 'string' && podName.test(v.value));
+      if (e) {
+        return `${other.object.kind} '${other.object.name}' env ${e.name} names its pods ('${e.value}')`;
+      }
+    }
+  }
+  return undefined;
+}
+
 export const STATEFUL_SET_WITHOUT_SERVICE_NAME = defineRule({
   code: 'SM202',
   severity: Severity.WARNING,
   title: 'StatefulSet without serviceName',
   description: 'Without `spec.serviceName` naming a headless Service, the pods get no stable DNS names '
-    + '(`<pod>.<service>.<namespace>.svc.<clusterDomain>`), which peers and mesh policies of stateful workloads rely on.',
+    + '(`<pod>.<service>.<namespace>.svc.<clusterDomain>`). Reported when the pods rely on them: an address built on the pod\'s '
+    + 'name, another workload naming one of its pods, or a clustered engine (see SM109); a StatefulSet used only for its storage is left alone.',
   check(inv, report) {
     for (const workload of statefulSets(inv)) {
       const serviceName = workload.object.body.spec?.serviceName;
-      if (typeof serviceName !== 'string' || serviceName === '') {
-        report(workload.object, 'has no spec.serviceName, so its pods get no stable DNS names; set serviceName to a headless Service '
+      const needed = typeof serviceName !== 'string' || serviceName === '' ? podNamesNeeded(inv, workload) : undefined;
+      if (needed) {
+        report(workload.object, `has no spec.serviceName, so its pods get no stable DNS names, yet ${needed}; set serviceName to a headless Service `
           + `that selects the pods, e.g. '${workload.object.name}-headless'`, 'spec.serviceName');
       }
     }
@@ -76,14 +113,15 @@ export const SERVICE_NAME_NOT_HEADLESS = defineRule({
   severity: Severity.ERROR,
   title: 'StatefulSet serviceName names a Service that is not headless',
   description: 'Pod DNS records (`<pod>.<serviceName>...`) exist only under a headless Service (`clusterIP: None`). '
-    + 'Checked when the Service is among the manifests.',
+    + 'Checked when the Service is among the manifests and the pods rely on their names (as for SM202).',
   check(inv, report) {
     for (const workload of statefulSets(inv)) {
       const serviceName = workload.object.body.spec?.serviceName;
       const service = typeof serviceName === 'string' ? inv.service(workload.object.namespace, serviceName) : undefined;
-      if (service && !service.headless) {
-        report(workload.object, `spec.serviceName '${serviceName}' names a Service that is not headless (clusterIP: ${service.object.body.spec?.clusterIP ?? 'unset'}), `
-          + 'so the pods get no per-pod DNS names; point serviceName at a headless Service (clusterIP: None) that selects the pods, '
+      const needed = service && !service.headless ? podNamesNeeded(inv, workload) : undefined;
+      if (needed) {
+        report(workload.object, `spec.serviceName '${serviceName}' names a Service that is not headless (clusterIP: ${service!.object.body.spec?.clusterIP ?? 'unset'}), `
+          + `so the pods get no per-pod DNS names, yet ${needed}; point serviceName at a headless Service (clusterIP: None) that selects the pods, `
           + 'and keep this one for load-balanced clients', 'spec.serviceName');
       }
     }
@@ -95,14 +133,15 @@ export const SERVICE_NAME_NOT_SELECTING = defineRule({
   severity: Severity.ERROR,
   title: 'StatefulSet serviceName Service does not select its pods',
   description: 'The headless Service named by `spec.serviceName` publishes pod DNS records only for the pods it selects. '
-    + 'Checked when the Service is among the manifests.',
+    + 'Checked when the Service is among the manifests and the pods rely on their names (as for SM202).',
   check(inv, report) {
     for (const workload of statefulSets(inv)) {
       const serviceName = workload.object.body.spec?.serviceName;
       const service = typeof serviceName === 'string' ? inv.service(workload.object.namespace, serviceName) : undefined;
-      if (service && service.headless && !selects(service, workload)) {
-        report(workload.object, `spec.serviceName '${serviceName}' names a headless Service whose selector (${labelsText(service.selector ?? {})}) `
-          + `does not match the pod labels (${labelsText(workload.podLabels)}), so no DNS records are published for the pods; `
+      const needed = service && service.headless && !selects(service, workload) ? podNamesNeeded(inv, workload) : undefined;
+      if (needed) {
+        report(workload.object, `spec.serviceName '${serviceName}' names a headless Service whose selector (${labelsText(service!.selector ?? {})}) `
+          + `does not match the pod labels (${labelsText(workload.podLabels)}), so no DNS records are published for the pods, yet ${needed}; `
           + 'make the Service select the pod template\'s labels', 'spec.serviceName');
       }
     }
@@ -285,7 +324,111 @@ function addressProblem(inv: Inventory, workload: Workload, ownService: unknown,
   return undefined;
 }
 
+/** Env names that carry an address a member advertises to its peers or clients. */
+const ADVERTISED = /ADVERTISE|ANNOUNCE|CONNECT_ADDRESS|BROADCAST|PUBLISH_HOST|LISTENERS|NODE_NAME|SEEDS|INITIAL_CLUSTER|REPLICA_HOST|MASTER_HOST/i;
+
+export const POD_IP_ADVERTISED = defineRule({
+  code: 'SM209',
+  severity: Severity.WARNING,
+  title: 'StatefulSet advertises pod IPs instead of its stable names',
+  description: 'A StatefulSet exists to give its pods stable names (`<pod>.<serviceName>.<namespace>.svc...`); a pod IP changes '
+    + 'whenever the pod is rescheduled (Kubernetes docs, StatefulSet "Stable Network ID"), and peers that stored it lose the member. '
+    + 'Reported when an address a member advertises (an env var named like `*_ADVERTISE*`, `*_ANNOUNCE*`, `*_CONNECT_ADDRESS`, '
+    + '`*_BROADCAST*`, `*LISTENERS`, ...) is the pod IP: set from `fieldRef: status.podIP`, or built from such a variable '
+    + '(`$(PATRONI_KUBERNETES_POD_IP):5432`). A pod IP read for another purpose (Patroni writing its leader Endpoints) is not reported.',
+  check(inv, report) {
+    for (const workload of statefulSets(inv)) {
+      for (const ref of workload.containers) {
+        const env = asArray(ref.container.env).filter(isObject);
+        const podIpVars = new Set(env.filter(e => ['status.podIP', 'status.podIPs'].includes(e.valueFrom?.fieldRef?.fieldPath)).map(e => String(e.name)));
+        if (podIpVars.size === 0) {
+          continue;
+        }
+        // Patroni's own image (zalando/patroni Dockerfile) sets the connect addresses to `hostname --ip-address` when the
+        // manifest does not (zalando/patroni docker/entrypoint.sh: PATRONI_POSTGRESQL_CONNECT_ADDRESS="$DOCKER_IP:5432")
+        const image = String(ref.container.image ?? '').replace(/[:@].*$/, '');
+        const names = new Set(env.map(e => String(e.name)));
+        if (/(^|\/)patroni$/.test(image) && names.has('PATRONI_KUBERNETES_POD_IP') && !names.has('PATRONI_POSTGRESQL_CONNECT_ADDRESS')) {
+          report(workload.object, `container '${ref.container.name}' runs Patroni's image without PATRONI_POSTGRESQL_CONNECT_ADDRESS, so its entrypoint `
+            + 'advertises the pod IP (hostname --ip-address), which changes when the pod is rescheduled; set PATRONI_POSTGRESQL_CONNECT_ADDRESS and '
+            + `PATRONI_RESTAPI_CONNECT_ADDRESS to '$(PATRONI_NAME).${workload.object.body.spec?.serviceName || '<headless service>'}.`
+            + `${workload.object.namespace}.svc.${inv.clusterDomain}:<port>'`, `${ref.path}.env`);
+        }
+        env.forEach((e, i) => {
+          const name = String(e.name ?? '');
+          if (!ADVERTISED.test(name)) {
+            return;
+          }
+          const direct = podIpVars.has(name);
+          const via = typeof e.value === 'string' ? [...podIpVars].find(v => e.value.includes(`$(${v})`)) : undefined;
+          if (!direct && via === undefined) {
+            return;
+          }
+          const how = direct ? 'is the pod IP (fieldRef status.podIP)' : `= '${e.value}' is built from the pod IP ($(${via}))`;
+          report(workload.object, `container '${ref.container.name}' env ${name} ${how}, which changes when the pod is rescheduled; `
+            + `advertise the stable name instead: '$(POD_NAME).${workload.object.body.spec?.serviceName || '<headless service>'}.`
+            + `${workload.object.namespace}.svc.${inv.clusterDomain}' with POD_NAME from fieldRef metadata.name`, `${ref.path}.env[${i}]`);
+        });
+      }
+    }
+  },
+});
+
+/** Commands of an init container that open TCP connections (to a database, an API, a registry). */
+const NETWORK_COMMANDS = /(^|[\s;&|(/'"])(curl|wget|nc|ncat|netcat|telnet|pg_isready|psql|mysql|mysqladmin|mariadb|mariadb-admin|redis-cli|valkey-cli|mongo|mongosh|cqlsh|kafka-topics(\.sh)?|kubectl|git|aws|gsutil|vault|etcdctl|zkCli\.sh)(\s|$)|\/dev\/tcp\//;
+
+function initNeedsNetwork(container: any): string | undefined {
+  const words = [container?.command, container?.args].flatMap(a => Array.isArray(a) ? a.map(String) : []).join(' ');
+  const match = NETWORK_COMMANDS.exec(words);
+  if (!match) {
+    return undefined;
+  }
+  // `nc -l` listens, it does not connect
+  if (/^(nc|ncat|netcat)$/.test(match[2] ?? '') && /\s-[a-z]*l/.test(words)) {
+    return undefined;
+  }
+  return match[2] ?? '/dev/tcp';
+}
+
+export const INIT_CONTAINER_BEFORE_SIDECAR = defineRule({
+  code: 'SM210',
+  severity: Severity.WARNING,
+  title: 'init container needs the network before a classic sidecar is up',
+  description: 'With a classic (not native) sidecar, the pod\'s traffic is redirected to the proxy before the application\'s init '
+    + 'containers run, but the proxy starts only after them: their outbound connections fail (istio.io '
+    + 'docs/setup/additional-setup/cni, "Compatibility with application init containers"). Reported for init containers of '
+    + 'sidecar-injected pods that run a command which connects out (`curl`, `wget`, `nc`, `pg_isready`, `psql`, `mysql`, '
+    + '`redis-cli`, `kubectl`, `/dev/tcp/...`), unless the pod asks for a native sidecar (`sidecar.istio.io/nativeSidecar: "true"`), '
+    + 'the init container runs as UID 1337, or the pod excludes outbound traffic from capture. Istio >= 1.28 on Kubernetes >= 1.33 '
+    + 'uses native sidecars by default, where this does not happen; the finding says so.',
+  check(inv, report) {
+    for (const workload of inv.workloads) {
+      if (workload.mesh !== 'sidecar' || isIstioControlPlane(workload.object)) {
+        continue;
+      }
+      const a = workload.podAnnotations;
+      if (a['sidecar.istio.io/nativeSidecar'] === 'true' || a['traffic.sidecar.istio.io/excludeOutboundIPRanges'] !== undefined
+        || a['traffic.sidecar.istio.io/excludeOutboundPorts'] !== undefined || a['sidecar.istio.io/interceptionMode'] === 'NONE') {
+        continue;
+      }
+      const podUser = workload.podSpec.securityContext?.runAsUser;
+      for (const ref of workload.containers.filter(c => c.init && !ISTIO_CONTAINERS.includes(c.container.name))) {
+        if ((ref.container.securityContext?.runAsUser ?? podUser) === ISTIO_PROXY_UID || ref.container.restartPolicy === 'Always') {
+          continue;
+        }
+        const tool = initNeedsNetwork(ref.container);
+        if (tool !== undefined) {
+          report(workload.object, `init container '${ref.container.name}' connects out (${tool}) while its traffic is already redirected to a `
+            + 'classic sidecar that starts only after the init containers, so the connection fails; set the pod annotation '
+            + 'sidecar.istio.io/nativeSidecar: "true" (Kubernetes >= 1.29; the default from Istio 1.28 on Kubernetes >= 1.33), or exclude '
+            + 'the destination with traffic.sidecar.istio.io/excludeOutboundPorts', ref.path);
+        }
+      }
+    }
+  },
+});
+
 export const WORKLOAD_RULES: ReadonlyArray<Rule> = [
   PROXY_UID, STATEFUL_SET_WITHOUT_SERVICE_NAME, SERVICE_NAME_NOT_HEADLESS, SERVICE_NAME_NOT_SELECTING, STATEFUL_SET_NAME_TOO_LONG,
-  POD_DNS_NAME_TOO_LONG, ENV_USED_BEFORE_DEFINED, POD_ADDRESS_WRONG_SERVICE,
+  POD_DNS_NAME_TOO_LONG, ENV_USED_BEFORE_DEFINED, POD_ADDRESS_WRONG_SERVICE, POD_IP_ADVERTISED, INIT_CONTAINER_BEFORE_SIDECAR,
 ];

@@ -24,13 +24,13 @@ describe('MeshAnalyzer', () => {
   });
 
   test('rule() describes one rule and refuses an unknown code, listing the known ones', () => {
-    expect(MeshAnalyzer.rule('SM102')).toMatchObject({ code: 'SM102', istioCode: 'IST0118', severity: Severity.WARNING });
+    expect(MeshAnalyzer.rule('SM102')).toMatchObject({ code: 'SM102', istioCode: 'IST0118', severity: Severity.INFO });
     expect(() => MeshAnalyzer.rule('SM999')).toThrow(/unknown rule code 'SM999'; the codes are SM001, SM101, /);
   });
 
   test('ignores anything that is not an object with apiVersion and kind, and orders findings by object', () => {
-    const findings = MeshAnalyzer.analyze([null, 'text', { kind: 'Service' }, UNNAMED(), statefulSet('pg', 'db')]);
-    expect(findings.map(f => [f.objectIndex, f.code])).toEqual([[3, 'SM102'], [4, 'SM202']]);
+    const findings = MeshAnalyzer.analyze([null, 'text', { kind: 'Service' }, UNNAMED(), deployment('web', 'db', { containers: [{ name: 'web', runAsUser: 1337 }] })]);
+    expect(findings.map(f => [f.objectIndex, f.code])).toEqual([[3, 'SM102'], [4, 'SM201']]);
   });
 
   test('names the resource without namespace the way istioctl analyze does', () => {
@@ -57,6 +57,20 @@ describe('MeshAnalyzer', () => {
       const svc = UNNAMED();
       svc.metadata.annotations = { 'lint.cdk8s-stateful-mesh.dev/suppress': 'SM102: legacy clients; SM101: n/a' };
       expect(MeshAnalyzer.analyze([svc]).map(f => [f.code, f.suppressedReason])).toEqual([['SM102', 'legacy clients']]);
+    });
+
+    test('galley.istio.io/analyze-suppress hides findings that carry one of its IST codes (or any, with *), and no other', () => {
+      const svc = UNNAMED();
+      svc.metadata.annotations = { 'galley.istio.io/analyze-suppress': '*' };
+      const sts = statefulSet('pg', 'db', { podSpec: { hostname: 'x' } }); // SM206 has no IST code: istioctl's annotation does not reach it
+      sts.metadata.name = 'p'.repeat(50);
+      sts.spec.serviceName = 's'.repeat(200);
+      sts.metadata.annotations = { 'galley.istio.io/analyze-suppress': '*' };
+      expect(MeshAnalyzer.analyze([svc, sts]).map(f => [f.code, f.suppressedReason])).toEqual([
+        ['SM102', 'galley.istio.io/analyze-suppress: *'], ['SM206', undefined],
+      ]);
+      svc.metadata.annotations = { 'galley.istio.io/analyze-suppress': 'IST0101,IST0135' };
+      expect(MeshAnalyzer.analyze([svc]).map(f => f.suppressedReason)).toEqual([undefined]);
     });
 
     test('an annotation entry without reason or with an unknown code is an error (SM001) and suppresses nothing', () => {

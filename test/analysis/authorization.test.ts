@@ -31,4 +31,16 @@ describe('AuthorizationPolicies (SM502, IST0127)', () => {
   test('skips policies attached to a Service or Gateway with targetRef(s)', () => {
     expect(findingsOf('SM502', [authorizationPolicy('w', 'x', { targetRefs: [{ kind: 'Service', group: '', name: 'api' }] })])).toEqual([]);
   });
+
+  test('on a partial input (the lint command), reports only a policy whose pods are in another namespace', () => {
+    const partial = { partialInput: true };
+    // a policy in its own file, its Deployment elsewhere: nothing proves it wrong
+    expect(findingsOf('SM502', [authorizationPolicy('own-file', 'x', { selector: { matchLabels: { app: 'api' } } }), authorizationPolicy('all', 'empty')], partial)).toEqual([]);
+    const [finding] = findingsOf('SM502', [deployment('api', 'x'), authorizationPolicy('wrong-ns', 'y', { selector: { matchLabels: { app: 'api' } } })], partial);
+    expect(finding.message).toContain('the pods it selects are in namespace \'x\': move the policy there');
+    // mesh-wide policies, and objects whose namespace a kustomize overlay will set, are not judged
+    const noNamespace = authorizationPolicy('base', 'y', { selector: { matchLabels: { app: 'api' } } });
+    delete noNamespace.metadata.namespace;
+    expect(findingsOf('SM502', [deployment('api', 'x'), noNamespace, authorizationPolicy('mesh', 'istio-system', { selector: { matchLabels: { app: 'gw' } } })], partial)).toEqual([]);
+  });
 });

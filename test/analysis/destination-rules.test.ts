@@ -28,6 +28,18 @@ describe('DestinationRules (SM30x)', () => {
       ])).toEqual([]);
       expect(summary(findingsOf('SM301', [...healthyPostgres(), destinationRule('a', 'other', 'pg')]))).toEqual(['SM301 DestinationRule other/a']);
     });
+
+    test('on a partial input (the lint command), is reported only with a near-miss Service name, which it suggests', () => {
+      const partial = { partialInput: true };
+      // a file of DestinationRules linted without its Services: nothing proves the hosts wrong
+      expect(findingsOf('SM301', [destinationRule('a', 'db', 'billing'), destinationRule('b', 'db', 'pg.db.svc.cluster.local')], partial)).toEqual([]);
+      const findings = findingsOf('SM301', [...healthyPostgres(), destinationRule('typo', 'db', 'pg-headles'),
+        destinationRule('ns', 'other', 'pg'), destinationRule('unrelated', 'db', 'billing')], partial);
+      expect(findings.map(f => [f.name, f.message.split('; ')[1]])).toEqual([
+        ['typo', 'did you mean \'pg-headless.db.svc.cluster.local\'?'],
+        ['ns', 'did you mean \'pg.db.svc.cluster.local\'?'],
+      ]);
+    });
   });
 
   describe('SM302 per-pod host', () => {
@@ -95,23 +107,32 @@ describe('DestinationRules (SM30x)', () => {
     });
   });
 
-  describe('SM305 and SM306 TLS without server verification (IST0128, IST0129)', () => {
-    test('are reported for SIMPLE or MUTUAL without caCertificates, at destination and port level', () => {
+  describe('SM305 and SM306 TLS origination with insecureSkipVerify', () => {
+    test('are reported for SIMPLE or MUTUAL with insecureSkipVerify, at destination and port level', () => {
       const dr = destinationRule('rds', 'db', 'pg.example.com', {
-        trafficPolicy: { tls: { mode: 'SIMPLE' }, portLevelSettings: [{ port: { number: 5432 }, tls: { mode: 'MUTUAL', clientCertificate: '/c' } }] },
+        trafficPolicy: {
+          tls: { mode: 'SIMPLE', insecureSkipVerify: true },
+          portLevelSettings: [{ port: { number: 5432 }, tls: { mode: 'MUTUAL', clientCertificate: '/c', insecureSkipVerify: true } }],
+        },
       });
       const findings = [...findingsOf('SM305', [SE, dr]), ...findingsOf('SM306', [SE, dr])];
-      expect(findings.map(f => f.istioCode)).toEqual(['IST0128', 'IST0129']);
-      expect(findings[0].message).toContain('tls.mode SIMPLE for \'pg.example.com\' sets no caCertificates, so the server certificate is not verified');
-      expect(findings[1].message).toContain('port 5432 sets no caCertificates');
+      expect(findings.map(f => [f.istioCode, f.path])).toEqual([
+        [undefined, 'spec.trafficPolicy.tls.insecureSkipVerify'], [undefined, 'spec.trafficPolicy.portLevelSettings[0].tls.insecureSkipVerify'],
+      ]);
+      expect(findings[0].message).toContain('tls.mode SIMPLE for \'pg.example.com\' sets insecureSkipVerify: true, so the server certificate is not verified');
+      expect(findings[1].message).toContain('port 5432 sets insecureSkipVerify: true');
     });
 
-    test('accept caCertificates, and credentialName together with a workloadSelector', () => {
-      const withCa = destinationRule('a', 'db', 'pg.example.com', { trafficPolicy: { tls: { mode: 'SIMPLE', caCertificates: '/ca.pem' } } });
-      const withCredential = destinationRule('b', 'db', 'pg.example.com', {
-        workloadSelector: { matchLabels: { app: 'api' } }, trafficPolicy: { tls: { mode: 'SIMPLE', credentialName: 'rds-ca' } },
+    // Istio >= 1.21 verifies against the OS CA bundle when caCertificates is absent (istio.io
+    // news/releases/1.21.x/announcing-1.21/upgrade-notes, "Default value of the feature flag VERIFY_CERT_AT_CLIENT is set to true")
+    test('are not reported without caCertificates (Istio verifies against the OS CA bundle), nor with them', () => {
+      const withoutCa = destinationRule('a', 'db', 'pg.example.com', {
+        trafficPolicy: { tls: { mode: 'SIMPLE' }, portLevelSettings: [{ port: { number: 5432 }, tls: { mode: 'MUTUAL', clientCertificate: '/c' } }] },
       });
-      expect([...findingsOf('SM305', [SE, withCa, withCredential]), ...findingsOf('SM306', [SE, withCa, withCredential])]).toEqual([]);
+      const withCa = destinationRule('b', 'db', 'pg.example.com', { trafficPolicy: { tls: { mode: 'SIMPLE', caCertificates: '/ca.pem' } } });
+      const skipOff = destinationRule('c', 'db', 'pg.example.com', { trafficPolicy: { tls: { mode: 'SIMPLE', insecureSkipVerify: false } } });
+      const mesh = destinationRule('d', 'db', 'pg.example.com', { trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL', insecureSkipVerify: true } } });
+      expect([...findingsOf('SM305', [SE, withoutCa, withCa, skipOff, mesh]), ...findingsOf('SM306', [SE, withoutCa, withCa, skipOff, mesh])]).toEqual([]);
     });
   });
 });

@@ -29,6 +29,8 @@ describe('services and ports (SM1xx)', () => {
       const findings = findingsOf('SM102', [service('pg', 'db', { ports: [{ port: 5432, name: 'pg' }, { port: 8008 }] })]);
       expect(findings.map(f => f.path)).toEqual(['spec.ports[0]', 'spec.ports[1]']);
       expect(findings[0].istioCode).toBe('IST0118');
+      // istioctl analyze rates IST0118 Info (istio/istio pkg/config/analysis/msg/messages.yaml): sniffing works for client-first protocols
+      expect(findings[0].severity).toBe(Severity.INFO);
       expect(findings[0].message).toBe('Service db/pg: port 5432 has no Istio protocol (name \'pg\', no appProtocol), so Istio sniffs it; '
         + 'name it \'tcp-pg\' or set appProtocol: tcp (or http, grpc, ... for what it carries)');
       expect(findings[1].message).toContain('name it \'tcp-8008\'');
@@ -85,6 +87,26 @@ describe('services and ports (SM1xx)', () => {
       expect(findings[1].message).toContain('carries MySQL/MariaDB');
     });
 
+    test('knows Galera IST (4568) and rsync SST (4444), whose listeners speak first', () => {
+      const findings = findingsOf('SM104', [service('galera', 'db', { ports: [{ port: 4568, name: 'ist' }, { port: 4444, name: 'sst' }, { port: 4567, name: 'gcomm' }] })]);
+      expect(findings.map(f => f.message.match(/carries ([^,]+),/)?.[1])).toEqual(['Galera IST', 'rsync (Galera SST)', 'Galera group communication']);
+    });
+
+    test('knows listeners that only send: ncat -l --send-only and socat -u ... TCP-LISTEN', () => {
+      const backup = (command: string[]) => [
+        service('backup', 'db', { selector: { app: 'backup' }, ports: [{ port: 9999, name: 'stream', targetPort: 7777 }] }),
+        deployment('backup', 'db', { labels: { app: 'backup' }, containers: [{ name: 'send' }] }),
+      ].map((o, i) => (i === 1 ? { ...o, spec: { ...o.spec, template: { ...o.spec.template, spec: { containers: [{ name: 'send', image: 'x:1', command }] } } } } : o));
+      for (const command of [['sh', '-c', 'ncat -l 7777 --send-only < /backup/dump'], ['socat', '-u', 'FILE:/backup/dump', 'TCP-LISTEN:7777,reuseaddr']]) {
+        const [finding] = findingsOf('SM104', backup(command));
+        expect(finding.message).toContain('carries a send-only listener of container \'send\', where the server speaks first');
+        expect(findingsOf('SM102', backup(command))).toEqual([]); // one finding per port
+
+      }
+      // a listener that receives (socat -u TCP-LISTEN:... FILE:...) is client-first
+      expect(findingsOf('SM104', backup(['socat', '-u', 'TCP-LISTEN:7777', 'FILE:/restore']))).toEqual([]);
+    });
+
     test('is not reported once the port is declared TCP, nor for MySQL\'s 3306, which Istio assumes TCP', () => {
       expect(lint([service('db', 'x', { ports: [{ port: 4222, name: 'tcp-client' }, { port: 3306 }] })])).toEqual([]);
     });
@@ -123,13 +145,11 @@ describe('services and ports (SM1xx)', () => {
         + '(declared: 5432 \'tcp-pg\'); name the container port \'tcp-postgres\' or set targetPort to a declared container port');
     });
 
-    test('is reported for a numeric targetPort only when the pods declare their ports', () => {
-      const manifests = (declared: boolean) => [
+    test('is not reported for a numeric targetPort the pods do not declare: containerPort declarations are informational', () => {
+      expect(findingsOf('SM106', [
         service('api', 'x', { selector: { app: 'api' }, ports: [{ port: 80, name: 'http', targetPort: 8081 }] }),
-        deployment('api', 'x', { containers: [{ name: 'api', ports: declared ? [{ containerPort: 8080 }] : undefined }] }),
-      ];
-      expect(summary(findingsOf('SM106', manifests(true)))).toEqual(['SM106 Service x/api']);
-      expect(findingsOf('SM106', manifests(false))).toEqual([]);
+        deployment('api', 'x', { containers: [{ name: 'api', ports: [{ containerPort: 8080 }] }] }),
+      ])).toEqual([]);
     });
 
     test('uses the port number when targetPort is not written', () => {
@@ -182,4 +202,83 @@ describe('services and ports (SM1xx)', () => {
       ])).toEqual([]);
     });
   });
+
+  describe('SM109 headless Services without the peers\' ports', () => {
+    const cassandra = (ports: Array<{ port: number; name: string }>, extra: Record<string, unknown> = {}) => [
+      service('cassandra-headless', 'db', { headless: true, selector: { app: 'cassandra' }, ports }),
+      statefulSet('cassandra', 'db', {
+        serviceName: 'cassandra-headless',
+        labels: { app: 'cassandra' },
+        containers: [{ name: 'cassandra', ports: [{ containerPort: 9042, name: 'cql' }] }],
+        ...extra,
+      }),
+    ].map(o => (o.kind === 'StatefulSet' ? withImage(o, 'docker.io/bitnami/cassandra:5.0.4') : o));
+
+    test('is reported for a Cassandra headless Service that declares CQL but not the inter-node port 7000', () => {
+      const [finding, ...more] = findingsOf('SM109', cassandra([{ port: 9042, name: 'tcp-cql' }]));
+      expect(more).toEqual([]);
+      expect(finding.origin).toBe('Service db/cassandra-headless');
+      expect(finding.severity).toBe(Severity.WARNING);
+      expect(finding.message).toContain('selects the Cassandra pods of StatefulSet \'cassandra\', which reach each other on 7000 (inter-node (storage_port))');
+      expect(finding.message).toContain('e.g. { name: \'tcp-peer-7000\', port: 7000, appProtocol: tcp }');
+    });
+
+    test('is not reported once a headless Service selecting the pods declares the peer port, nor without any declared port (SM101)', () => {
+      expect(findingsOf('SM109', cassandra([{ port: 9042, name: 'tcp-cql' }, { port: 7000, name: 'tcp-intra' }]))).toEqual([]);
+      expect(findingsOf('SM109', cassandra([]))).toEqual([]);
+    });
+
+    test('knows Redis Cluster only in cluster mode, Galera, ZooKeeper and RabbitMQ by image', () => {
+      const one = (name: string, image: string, ports: number[], env: any[] = []) => [
+        service(`${name}-headless`, 'db', { headless: true, selector: { app: name }, ports: ports.map(p => ({ port: p, name: `tcp-${p}` })) }),
+        withImage(statefulSet(name, 'db', { serviceName: `${name}-headless`, labels: { app: name }, containers: [{ name, env }] }), image),
+      ];
+      const missing = (manifests: any[]) => findingsOf('SM109', manifests).map(f => f.message.match(/on (.*), but/)?.[1]);
+      expect(missing(one('redis', 'bitnami/redis-cluster:7.4.2', [6379]))).toEqual(['16379 (cluster bus (client port + 10000))']);
+      expect(missing(one('redis', 'redis:7.4.2', [6379], [{ name: 'REDIS_ARGS', value: '--cluster-enabled yes' }]))).toHaveLength(1);
+      expect(missing(one('redis', 'redis:7.4.2', [6379]))).toEqual([]); // replication, no cluster bus
+      expect(missing(one('galera', 'bitnami/mariadb-galera:11.4', [3306, 4567]))).toEqual(['4568 (incremental state transfer (IST)), 4444 (state snapshot transfer (SST))']);
+      expect(missing(one('zk', 'zookeeper:3.9.3', [2181]))).toEqual(['2888 (follower to leader), 3888 (leader election)']);
+      expect(missing(one('rabbit', 'rabbitmq:4.0-management', [5672, 4369, 25672]))).toEqual([]);
+    });
+
+    test('skips pods proven outside the mesh', () => {
+      expect(findingsOf('SM109', [namespace('db'), ...cassandra([{ port: 9042, name: 'tcp-cql' }])])).toEqual([]);
+    });
+  });
+
+  describe('SM110 HTTP or gRPC declared on a binary database port', () => {
+    test('is reported as an error for a PostgreSQL port named http and an SQL port named grpc, with the name to use', () => {
+      const findings = findingsOf('SM110', [
+        service('pg', 'db', { selector: { app: 'pg' }, ports: [{ port: 5432, name: 'http-postgres' }] }),
+        service('mysql', 'db', { ports: [{ port: 3306, name: 'grpc-sql' }] }),
+        service('redis', 'db', { ports: [{ port: 6379, name: 'redis-main', appProtocol: 'http' }] }),
+      ]);
+      expect(findings.map(f => [f.name, f.severity])).toEqual([['pg', Severity.ERROR], ['mysql', Severity.ERROR], ['redis', Severity.ERROR]]);
+      expect(findings[0].message).toContain('port 5432 (name \'http-postgres\', no appProtocol) is declared HTTP, but it is the PostgreSQL port');
+      expect(findings[0].message).toContain('name it \'tcp-postgres\' and set appProtocol: tcp');
+      expect(findings[1].message).toContain('is declared GRPC, but it is the MySQL/MariaDB port');
+    });
+
+    test('is reported through the target port and the pods\' image', () => {
+      const manifests = [
+        service('db', 'x', { selector: { app: 'db' }, ports: [{ port: 80, name: 'http', targetPort: 5432 }] }),
+        withImage(deployment('db', 'x', { containers: [{ name: 'db' }] }), 'postgres:16.4'),
+      ];
+      expect(summary(findingsOf('SM110', manifests))).toEqual(['SM110 Service x/db']);
+    });
+
+    test('is not reported for TCP declarations, for HTTP on other ports, nor without a word naming the engine', () => {
+      expect(findingsOf('SM110', [
+        service('a', 'x', { ports: [{ port: 5432, name: 'tcp-postgres' }, { port: 8008, name: 'http-patroni' }] }),
+        service('api', 'x', { ports: [{ port: 5432, name: 'http' }] }), // an HTTP API on 5432: nothing says PostgreSQL
+      ])).toEqual([]);
+    });
+  });
 });
+
+/** The workload with its containers' image set. */
+function withImage(workload: any, image: string): any {
+  workload.spec.template.spec.containers.forEach((c: any) => { c.image = image; });
+  return workload;
+}

@@ -59,11 +59,19 @@ describe('MeshAnalysis at synth', () => {
   test('warnings do not fail the synth and are printed once per chart, however often it is synthesised', () => {
     const c = chart('db');
     new MeshService(c, 'Client', { ports: [{ port: 5432, protocol: AppProtocol.TCP }] });
+    // SM102 (info) is not printed; SM303 (warning) is, once
     new ApiObject(c, 'Raw', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'raw', namespace: 'db' }, spec: { ports: [{ port: 8080 }] } });
+    new ApiObject(c, 'Lb', {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRule',
+      metadata: { name: 'lb', namespace: 'db' },
+      spec: { host: 'raw-peers', trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' } } },
+    });
+    new ApiObject(c, 'Peers', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'raw-peers', namespace: 'db' }, spec: { clusterIP: 'None', ports: [{ port: 8080, name: 'tcp-raw' }] } });
     Testing.synth(c);
     Testing.synth(c);
     const lines = stderr.mock.calls.map(call => call[0]);
-    expect(lines).toEqual([expect.stringMatching(/^\[cdk8s-stateful-mesh\] warning test\/Raw: SM102 Service db\/raw: port 8080 has no Istio protocol/)]);
+    expect(lines).toEqual([expect.stringMatching(/^\[cdk8s-stateful-mesh\] warning test\/Lb: SM303 DestinationRule db\/lb: sets loadBalancer/)]);
   });
 
   test('a change between two synths is seen: the objects are serialised once per validation pass, not cached beyond it', () => {

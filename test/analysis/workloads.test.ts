@@ -29,17 +29,38 @@ describe('workloads (SM2xx)', () => {
   });
 
   describe('StatefulSet serviceName (SM202, SM203, SM204)', () => {
-    test('SM202 reports a StatefulSet without serviceName, suggesting <name>-headless', () => {
-      const [finding] = findingsOf('SM202', [statefulSet('pg', 'db')]);
+    /** A container that advertises `$(POD_NAME).<service>...`: the pods rely on their DNS names. */
+    const advertising = (svc: string) => [{
+      name: 'pg',
+      ports: [{ containerPort: 5432, name: 'tcp-pg' }],
+      env: [
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'CONNECT_ADDRESS', value: `$(POD_NAME).${svc}.db.svc.cluster.local:5432` },
+      ],
+    }];
+
+    test('SM202 reports a StatefulSet without serviceName whose pods rely on their names, suggesting <name>-headless', () => {
+      const [finding] = findingsOf('SM202', [statefulSet('pg', 'db', { containers: advertising('pg-headless') })]);
       expect(finding.severity).toBe(Severity.WARNING);
-      expect(finding.message).toContain('has no spec.serviceName, so its pods get no stable DNS names');
+      expect(finding.message).toContain('has no spec.serviceName, so its pods get no stable DNS names, yet container \'pg\' builds an address on the pod name');
       expect(finding.message).toContain('\'pg-headless\'');
+    });
+
+    test('SM202 takes a clustered engine, or another workload naming a pod, as evidence; and leaves storage-only StatefulSets alone', () => {
+      const cassandra = statefulSet('cassandra', 'db', { containers: [{ name: 'cassandra' }] });
+      cassandra.spec.template.spec.containers[0].image = 'cassandra:5.0';
+      const client = deployment('app', 'db', { containers: [{ name: 'app', env: [{ name: 'DB', value: 'pg-0.pg.db.svc.cluster.local' }] }] });
+      expect(findingsOf('SM202', [cassandra, statefulSet('pg', 'db'), client]).map(f => f.message.split(', yet ')[1].split(';')[0])).toEqual([
+        'container \'cassandra\' runs Cassandra, whose members reach each other by address',
+        'Deployment \'app\' env DB names its pods (\'pg-0.pg.db.svc.cluster.local\')',
+      ]);
+      expect(findingsOf('SM202', [statefulSet('controller', 'db')])).toEqual([]);
     });
 
     test('SM203 reports a serviceName that names a ClusterIP Service', () => {
       const [finding] = findingsOf('SM203', [
         service('pg', 'db', { selector: { app: 'pg' }, ports: [{ port: 5432, name: 'tcp-pg' }] }),
-        statefulSet('pg', 'db', { serviceName: 'pg', labels: { app: 'pg' } }),
+        statefulSet('pg', 'db', { serviceName: 'pg', labels: { app: 'pg' }, containers: advertising('pg') }),
       ]);
       expect(finding.message).toContain('spec.serviceName \'pg\' names a Service that is not headless (clusterIP: unset)');
       expect(finding.message).toContain('point serviceName at a headless Service (clusterIP: None)');
@@ -48,7 +69,7 @@ describe('workloads (SM2xx)', () => {
     test('SM204 reports a headless Service that does not select the StatefulSet\'s pods', () => {
       const [finding] = findingsOf('SM204', [
         service('pg-headless', 'db', { headless: true, selector: { app: 'postgres' }, ports: [{ port: 5432, name: 'tcp-pg' }] }),
-        statefulSet('pg', 'db', { serviceName: 'pg-headless', labels: { app: 'pg' } }),
+        statefulSet('pg', 'db', { serviceName: 'pg-headless', labels: { app: 'pg' }, containers: advertising('pg-headless') }),
       ]);
       expect(finding.message).toContain('whose selector (app=postgres) does not match the pod labels (app=pg)');
     });
@@ -130,6 +151,73 @@ describe('workloads (SM2xx)', () => {
               { name: 'PUBLIC', value: '$(POD_NAME).example.com' }],
           }],
         }),
+      ])).toEqual([]);
+    });
+  });
+
+  describe('SM209 StatefulSet advertising pod IPs', () => {
+    const patroni = (env: any[]) => statefulSet('pg', 'db', { serviceName: 'pg-headless', containers: [{ name: 'patroni', env }] });
+    const POD_IP = { name: 'PATRONI_KUBERNETES_POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } };
+
+    test('is reported for a connect address built from the pod IP (Patroni\'s own example), and for a pod IP advertised directly', () => {
+      const findings = findingsOf('SM209', [
+        patroni([POD_IP, { name: 'PATRONI_POSTGRESQL_CONNECT_ADDRESS', value: '$(PATRONI_KUBERNETES_POD_IP):5432' }]),
+        statefulSet('cassandra', 'db', {
+          serviceName: 'cassandra-headless',
+          containers: [{ name: 'cassandra', env: [{ name: 'CASSANDRA_BROADCAST_ADDRESS', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] }],
+        }),
+      ]);
+      expect(findings.map(f => [f.name, f.path, f.severity])).toEqual([
+        ['pg', 'spec.template.spec.containers[0].env[1]', Severity.WARNING],
+        ['cassandra', 'spec.template.spec.containers[0].env[0]', Severity.WARNING],
+      ]);
+      expect(findings[0].message).toContain('env PATRONI_POSTGRESQL_CONNECT_ADDRESS = \'$(PATRONI_KUBERNETES_POD_IP):5432\' is built from the pod IP');
+      expect(findings[0].message).toContain('advertise the stable name instead: \'$(POD_NAME).pg-headless.db.svc.cluster.local\'');
+      expect(findings[1].message).toContain('env CASSANDRA_BROADCAST_ADDRESS is the pod IP (fieldRef status.podIP)');
+    });
+
+    test('is reported for Patroni\'s own image without a connect address: its entrypoint advertises the pod IP', () => {
+      const sts = patroni([POD_IP, { name: 'PATRONI_KUBERNETES_USE_ENDPOINTS', value: 'true' }]);
+      sts.spec.template.spec.containers[0].image = 'patroni';
+      const [finding] = findingsOf('SM209', [sts]);
+      expect(finding.message).toContain('runs Patroni\'s image without PATRONI_POSTGRESQL_CONNECT_ADDRESS, so its entrypoint advertises the pod IP');
+    });
+
+    test('is not reported for a pod IP read for another purpose, for stable names, nor for Deployments', () => {
+      expect(findingsOf('SM209', [
+        patroni([POD_IP, { name: 'PATRONI_KUBERNETES_USE_ENDPOINTS', value: 'true' },
+          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'PATRONI_POSTGRESQL_CONNECT_ADDRESS', value: '$(POD_NAME).pg-headless.db.svc.cluster.local:5432' }]),
+        deployment('api', 'db', { containers: [{ name: 'api', env: [{ name: 'ADVERTISED_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] }] }),
+      ])).toEqual([]);
+    });
+  });
+
+  describe('SM210 init container needing the network before a classic sidecar is up', () => {
+    const withInit = (init: any, labels: Record<string, string> = { 'app': 'api', 'sidecar.istio.io/inject': 'true' }, annotations?: Record<string, string>) => {
+      const d = deployment('api', 'x', { labels, podAnnotations: annotations });
+      d.spec.template.spec.initContainers = [{ name: 'wait-for-db', image: 'postgres:16.4', ...init }];
+      return d;
+    };
+    const WAIT = { command: ['sh', '-c', 'until pg_isready -h pg.db.svc.cluster.local; do sleep 2; done'] };
+
+    test('is reported for an init container that connects out in a sidecar-injected pod', () => {
+      const [finding] = findingsOf('SM210', [withInit(WAIT)]);
+      expect(finding.path).toBe('spec.template.spec.initContainers[0]');
+      expect(finding.severity).toBe(Severity.WARNING);
+      expect(finding.message).toContain('init container \'wait-for-db\' connects out (pg_isready) while its traffic is already redirected');
+      expect(finding.message).toContain('sidecar.istio.io/nativeSidecar: "true"');
+      expect(findingsOf('SM210', [withInit({ args: ['wget', '-qO-', 'http://config/'] })])).toHaveLength(1);
+      expect(findingsOf('SM210', [withInit({ command: ['bash', '-c', 'echo > /dev/tcp/db/5432'] })])).toHaveLength(1);
+    });
+
+    test('is not reported with a native sidecar, UID 1337, excluded outbound traffic, outside the mesh, or for local work', () => {
+      expect(findingsOf('SM210', [
+        withInit(WAIT, undefined, { 'sidecar.istio.io/nativeSidecar': 'true' }),
+        withInit({ ...WAIT, securityContext: { runAsUser: 1337 } }),
+        withInit(WAIT, undefined, { 'traffic.sidecar.istio.io/excludeOutboundPorts': '5432' }),
+        withInit(WAIT, { 'app': 'api', 'sidecar.istio.io/inject': 'false' }),
+        withInit({ command: ['sh', '-c', 'chown -R 999 /data && nc -l 9000'] }),
       ])).toEqual([]);
     });
   });

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { renderTrafficDoc } from '../../scripts/traffic-doc';
 import { buildExamples } from '../../examples';
+import { renderTrafficDoc } from '../../scripts/traffic-doc';
 import { EdgeExpectation, EdgeIntent, MeshTraffic, TrafficEdge, TrafficVerdict } from '../../src';
 
 /**

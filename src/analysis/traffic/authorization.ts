@@ -1,5 +1,5 @@
 import { SelectorIndex } from './selector-index';
-import { WAYPOINT_GATEWAY_CLASS } from '../../private/istio-constants';
+import { DEFAULT_TRUST_DOMAIN, WAYPOINT_GATEWAY_CLASS } from '../../private/istio-constants';
 import { Inventory, Workload } from '../inventory';
 import { asArray, isObject, K8sObject, stringMap } from '../objects';
 
@@ -21,6 +21,11 @@ export interface Connection {
   readonly sourceIp?: string;
   /** The destination (container) port. */
   readonly port: number;
+  /**
+   * The mesh's trust domain, then its aliases (`meshConfig.trustDomainAliases`), for the principal rewriting Envoy does.
+   * @default - the principals of the policies are matched as written
+   */
+  readonly trustDomains?: ReadonlyArray<string>;
 }
 
 /** The outcome of authorization for one connection. */
@@ -81,7 +86,8 @@ export class AuthorizationIndex {
   /** targetRefs policies by `<namespace>/<kind>/<name>` of what they are bound to. */
   private readonly byTarget = new Map<string, Policy[]>();
 
-  constructor(private readonly inv: Inventory) {
+  /** @param trustDomains the mesh's trust domain, then its aliases */
+  constructor(private readonly inv: Inventory, private readonly trustDomains: ReadonlyArray<string> = []) {
     for (const object of inv.ofKind('AuthorizationPolicy', 'security.istio.io')) {
       const spec = isObject(object.body.spec) ? object.body.spec : {};
       const refs = [...asArray(spec.targetRefs), ...(isObject(spec.targetRef) && asArray(spec.targetRefs).length === 0 ? [spec.targetRef] : [])]
@@ -139,7 +145,8 @@ export class AuthorizationIndex {
   }
 
   /** Evaluates the policies for one connection. */
-  public evaluate(policies: ReadonlyArray<Policy>, connection: Connection, enforcer: Enforcer): AuthorizationResult {
+  public evaluate(policies: ReadonlyArray<Policy>, given: Connection, enforcer: Enforcer): AuthorizationResult {
+    const connection = given.trustDomains || this.trustDomains.length === 0 ? given : { ...given, trustDomains: this.trustDomains };
     for (const policy of policies.filter(p => p.action === 'DENY')) {
       if (policy.rules.some(rule => ruleMatches(rule, connection, enforcer, 'DENY', policy.object.namespace) === 'match')) {
         return { allowed: false, decidedBy: policy.object, reason: 'a DENY rule matches the connection' };
@@ -203,10 +210,10 @@ function sourceMatches(source: any, c: Connection, enforcer: Enforcer, action: '
   const checks: boolean[] = [];
   const list = (k: string) => asArray(source[k]).map(String);
   if (source.principals !== undefined) {
-    checks.push(c.principal !== undefined && list('principals').some(p => stringMatch(p, c.principal!)));
+    checks.push(c.principal !== undefined && list('principals').some(p => principalMatch(p, c, enforcer)));
   }
   if (source.notPrincipals !== undefined) {
-    checks.push(!(c.principal !== undefined && list('notPrincipals').some(p => stringMatch(p, c.principal!))));
+    checks.push(!(c.principal !== undefined && list('notPrincipals').some(p => principalMatch(p, c, enforcer))));
   }
   if (source.namespaces !== undefined) {
     checks.push(c.namespace !== undefined && list('namespaces').some(p => stringMatch(p, c.namespace!)));
@@ -266,7 +273,8 @@ function conditionMatches(condition: any, c: Connection, enforcer: Enforcer, act
   }
   const values = asArray(condition.values).map(String);
   const notValues = asArray(condition.notValues).map(String);
-  const test = (v: string) => actual !== undefined && (condition.key === 'source.ip' ? inCidr(actual, v) : stringMatch(v, actual));
+  const test = (v: string) => actual !== undefined && (condition.key === 'source.ip' ? inCidr(actual, v)
+    : condition.key === 'source.principal' ? principalMatch(v, c, enforcer) : stringMatch(v, actual));
   if (condition.values !== undefined && !values.some(test)) {
     return 'no-match';
   }
@@ -308,6 +316,28 @@ export function stringMatch(pattern: string, value: string): boolean {
     return value.endsWith(pattern.slice(1));
   }
   return pattern === value;
+}
+
+/**
+ * Whether a policy's principal matches the connection's, as the enforcement point reads it.
+ *
+ * Envoy (a sidecar or a waypoint) rewrites every source principal of a rule before matching
+ * (istio/istio pilot/pkg/security/authz/builder/builder.go calls `MigrateTrustDomain` for every rule;
+ * pilot/pkg/security/trustdomain/bundle.go `ReplaceTrustDomainAliases`, 1.31): a principal whose trust domain is the
+ * mesh's, one of its aliases, or `cluster.local` — "a pointer to the local trust domain and its aliases" — stands for
+ * the same account in each of them; `*` and other trust domains stay as written. So `cluster.local/ns/a/sa/b` admits
+ * `a/b` under any trust domain. ztunnel matches the principal as written (istio/ztunnel src/rbac.rs
+ * `matches_principal`; istio/istio pilot/pkg/serviceregistry/ambient/authorization.go passes principals unchanged).
+ */
+function principalMatch(pattern: string, c: Connection, enforcer: Enforcer): boolean {
+  const principal = c.principal!;
+  const parts = pattern.split('/');
+  const trustDomains = c.trustDomains ?? [];
+  if (enforcer === 'ztunnel' || parts.length !== 5 || parts[0] === '*' || trustDomains.length === 0
+    || !(parts[0] === DEFAULT_TRUST_DOMAIN || trustDomains.some(td => stringMatch(parts[0], td)))) {
+    return stringMatch(pattern, principal);
+  }
+  return trustDomains.some(td => stringMatch(stringMatch(parts[0], td) && parts[0].startsWith('*') ? pattern : [td, ...parts.slice(1)].join('/'), principal));
 }
 
 /** `serviceAccounts` entries: `<namespace>/<name>`, or `<name>` in the policy's namespace. */

@@ -117,13 +117,15 @@ export class TrafficModel {
   constructor(private readonly inv: Inventory, private readonly options: TrafficOptions = {}, private readonly facts: ModelFacts = {}) {
     const ambientEnabled = options.ambientEnabled
       ?? (inv.workloads.some(w => w.mesh === 'ambient') || inv.ofKind('Namespace', '').some(ns => ns.labels[DATAPLANE_MODE_LABEL] === 'ambient'));
+    const trustDomain: string = options.trustDomain ?? inv.meshConfig.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+    const aliases = asArray(inv.meshConfig.trustDomainAliases).filter((a): a is string => typeof a === 'string');
     this.ctx = {
       inv,
-      trustDomain: options.trustDomain ?? inv.meshConfig.trustDomain ?? DEFAULT_TRUST_DOMAIN,
+      trustDomain,
       ambientEnabled,
       peerAuthentications: new PeerAuthenticationIndex(inv),
       destinationRules: new DestinationRuleIndex(inv),
-      authorization: new AuthorizationIndex(inv),
+      authorization: new AuthorizationIndex(inv, [trustDomain, ...aliases]),
       networkPolicies: new NetworkPolicyIndex(inv),
       waypoints: new WaypointIndex(inv, facts.waypoints ?? []),
       dataplaneOf: w => dataplaneOf(w),

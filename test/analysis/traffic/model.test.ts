@@ -19,7 +19,7 @@ interface Case {
   /** The object that decides, as `Kind namespace/name`, or a part of the reason. */
   readonly decidedBy?: string | RegExp;
   readonly reason?: RegExp;
-  readonly options?: { ambientEnabled?: boolean };
+  readonly options?: { ambientEnabled?: boolean; trustDomain?: string; meshConfig?: any };
 }
 
 const DB = { namespace: 'db', name: 'db' };
@@ -239,6 +239,45 @@ const CASES: Case[] = [
     query: { to: DB, from: fromOrders, port: 5432 },
     verdict: MTLS,
     decidedBy: 'AuthorizationPolicy db/db',
+  },
+  {
+    name: 'a sidecar reads a cluster.local principal as the mesh\'s own trust domain',
+    cite: 'istio/istio 1.31 pilot/pkg/security/trustdomain/bundle.go ReplaceTrustDomainAliases ("cluster.local", which is a pointer to the local trust domain); pilot/pkg/security/authz/builder/builder.go (MigrateTrustDomain for every rule)',
+    manifests: [...database('db'), strict(), orders(), allowOrders()],
+    query: { to: DB, from: fromOrders, port: 5432 },
+    options: { trustDomain: 'corp.example' },
+    verdict: MTLS,
+    decidedBy: 'AuthorizationPolicy db/db',
+  },
+  {
+    name: 'a sidecar reads a principal of a trust domain alias as the mesh\'s own',
+    cite: 'istio/istio 1.31 pilot/pkg/security/trustdomain/bundle.go (NewBundle: the trust domain, then meshConfig.trustDomainAliases)',
+    manifests: [...database('db'), strict(), orders(), authorizationPolicy('db', 'db', {
+      selector: { matchLabels: { app: 'db' } }, rules: [{ from: [{ source: { principals: ['old.example/ns/shop/sa/orders'] } }] }],
+    })],
+    query: { to: DB, from: fromOrders, port: 5432 },
+    options: { meshConfig: { trustDomain: 'corp.example', trustDomainAliases: ['old.example'] } },
+    verdict: MTLS,
+  },
+  {
+    name: 'a sidecar keeps a principal of a foreign trust domain as written: it does not match',
+    cite: 'istio/istio 1.31 pilot/pkg/security/trustdomain/bundle.go ("keep the policy as it is")',
+    manifests: [...database('db'), strict(), orders(), authorizationPolicy('db', 'db', {
+      selector: { matchLabels: { app: 'db' } }, rules: [{ from: [{ source: { principals: ['other.example/ns/shop/sa/orders'] } }] }],
+    })],
+    query: { to: DB, from: fromOrders, port: 5432 },
+    verdict: DENIED,
+    decidedBy: 'AuthorizationPolicy db/db',
+  },
+  {
+    name: 'ztunnel matches a cluster.local principal as written: under another trust domain it denies',
+    cite: 'istio/ztunnel src/rbac.rs (StringMatch::matches_principal, exact on the peer\'s SPIFFE id); istio/istio 1.31 pilot/pkg/serviceregistry/ambient/authorization.go (principals passed unchanged)',
+    manifests: [...database('db', { mesh: 'ambient' }), strict(), orders('ambient'), allowOrders()],
+    query: { to: DB, from: fromOrders, port: 5432 },
+    options: { trustDomain: 'corp.example' },
+    verdict: DENIED,
+    decidedBy: 'AuthorizationPolicy db/db',
+    reason: /corp\.example\/ns\/shop\/sa\/orders/,
   },
   {
     name: 'an ALLOW policy denies a client it does not list',
