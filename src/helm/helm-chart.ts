@@ -194,9 +194,16 @@ export class HelmChart {
     return Object.fromEntries(this.generate().files);
   }
 
-  /** Writes the chart into `outdir` (the chart directory, e.g. `dist/charts/orders-db`), replacing what is there. */
+  /**
+   * Writes the chart into `outdir` (the chart directory, e.g. `dist/charts/orders-db`), replacing the chart that is
+   * there. Fails when `outdir` holds files but no `Chart.yaml` (it is not a chart's directory).
+   */
   public synth(outdir: string): void {
     const files = this.generate().files;
+    if (fs.existsSync(outdir) && fs.readdirSync(outdir).length > 0 && !fs.existsSync(path.join(outdir, 'Chart.yaml'))) {
+      throw new Error(`HelmChart ${this.name}: ${outdir} holds files but no Chart.yaml, so it is not a chart's directory and is left alone; `
+        + 'write the chart into an empty directory or over a chart');
+    }
     fs.rmSync(outdir, { recursive: true, force: true });
     for (const [file, text] of files) {
       fs.mkdirSync(path.dirname(path.join(outdir, file)), { recursive: true });

@@ -3,12 +3,12 @@ import { App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
+import { helmTemplate, helmTemplateError, writeChart } from './render';
+import { expectWorkingRelease, objectsOf, plainSynthesis, podAddressesIn } from './support';
 import {
   AppProtocol, HeadlessStatefulService, HelmBuildContext, HelmChart, HelmChartProps, HelmResourcePreset, IHelmChartBuilder, MeshAwareDatabase,
   MeshClient, MongoDbReplicaSetEngine, ZooKeeperEngine,
 } from '../../src';
-import { helmTemplate, helmTemplateError, writeChart } from './render';
-import { expectWorkingRelease, objectsOf, plainSynthesis, podAddressesIn } from './support';
 
 /** What the test app is built with when it is synthesised directly (its props), each optional. */
 interface Settings {
@@ -48,7 +48,10 @@ class TestApp implements IHelmChartBuilder {
         name: 'cache',
         image: 'ghcr.io/example/cache:3.0.1',
         securityContext: { user: 10001, group: 10001 },
-        resources: { memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) }, cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(200) } },
+        resources: {
+          memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
+          cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(200) },
+        },
       }],
       ports: [{ port: 7070, protocol: AppProtocol.TCP, name: 'sync' }],
     });
@@ -149,7 +152,10 @@ describe('HelmChart', () => {
     ['a size in MiB and a storage class that YAML would read as a boolean', { storage: Size.mebibytes(1536), storageClassName: 'yes' },
       { zk: { persistence: { size: '1536Mi', storageClass: 'yes' } } }, {}],
     ['everything at once, and the app\'s own values', {
-      replicas: 5, resources: HelmResourcePreset.XLARGE.resources, image: 'registry.example.com/zookeeper@sha256:' + 'a'.repeat(64), storage: Size.tebibytes(1),
+      replicas: 5,
+      resources: HelmResourcePreset.XLARGE.resources,
+      image: 'registry.example.com/zookeeper@sha256:' + 'a'.repeat(64),
+      storage: Size.tebibytes(1),
       storageClassName: 'gp3',
     }, {
       zk: { replicas: 5, resourcesPreset: 'xlarge', image: 'registry.example.com/zookeeper@sha256:' + 'a'.repeat(64), persistence: { size: '1Ti', storageClass: 'gp3' } },
@@ -217,9 +223,14 @@ describe('HelmChart', () => {
     const custom = helmChart({
       workloads: [
         { name: 'cache', values: false },
-        { name: 'zk', valuesKey: 'zookeeper', replicaChoices: [3, 5], resourcePresets: [HelmResourcePreset.LARGE, HelmResourcePreset.custom('huge', {
-          cpu: { request: kplus.Cpu.units(4), limit: kplus.Cpu.units(8) }, memory: { request: Size.gibibytes(16), limit: Size.gibibytes(24) },
-        })] },
+        {
+          name: 'zk',
+          valuesKey: 'zookeeper',
+          replicaChoices: [3, 5],
+          resourcePresets: [HelmResourcePreset.LARGE, HelmResourcePreset.custom('huge', {
+            cpu: { request: kplus.Cpu.units(4), limit: kplus.Cpu.units(8) }, memory: { request: Size.gibibytes(16), limit: Size.gibibytes(24) },
+          })],
+        },
       ],
     });
     const values = YAML.parse(custom.files()['values.yaml']);
@@ -274,6 +285,16 @@ describe('HelmChart fails', () => {
       },
     });
     expect(() => computing.files()).toThrow('a value is not used verbatim');
+  });
+
+  test('to write into a directory that holds files but no chart', () => {
+    const dir = writeChart({ 'notes.txt': 'mine' });
+    try {
+      expect(() => helmChart().synth(dir)).toThrow('holds files but no Chart.yaml, so it is not a chart\'s directory and is left alone');
+      expect(fs.readFileSync(`${dir}/notes.txt`, 'utf8')).toBe('mine');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('when the app does not build', () => {

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import { Yaml } from 'cdk8s';
 import * as fc from 'fast-check';
+import { helmTemplate, helmTemplateError, writeChart } from './render';
 import { helpersTpl, QUOTED_SCALAR_PATTERN } from '../../src/helm/internal/chart-files';
 import { assertProperty } from '../support/properties';
-import { helmTemplate, helmTemplateError, writeChart } from './render';
 
 /**
  * tools/helm-render behaves as Helm documents it (helm.sh docs "Template Functions and Pipelines", "Named Templates",

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as fc from 'fast-check';
+import { helmTemplate, writeChart } from './render';
 import { Choice, evaluate, matchLines, serialize, templateLines, variantsTemplate } from '../../src/helm/internal/template-text';
 import { assertProperty } from '../support/properties';
-import { helmTemplate, writeChart } from './render';
 
 /**
  * The template writer: for any set of variants of an object (lines that differ between the cases of up to two choices,

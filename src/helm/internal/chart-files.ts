@@ -1,4 +1,4 @@
-import * as YAML from 'yaml';
+import { Yaml } from 'cdk8s';
 import { ValueLeaf } from './values-model';
 
 /**
@@ -27,7 +27,8 @@ export const QUOTED_SCALAR_PATTERN = '^(?:' + [
 
 /** `Chart.yaml`. */
 export function chartYaml(meta: { name: string; version: string; appVersion: string; description: string; kubeVersion?: string }): string {
-  return YAML.stringify({
+  // cdk8s' own YAML writer (YAML 1.1 quoting, which Helm's YAML reader shares)
+  return Yaml.stringify({
     apiVersion: 'v2',
     name: meta.name,
     description: meta.description,
@@ -35,7 +36,7 @@ export function chartYaml(meta: { name: string; version: string; appVersion: str
     version: meta.version,
     appVersion: meta.appVersion,
     ...meta.kubeVersion ? { kubeVersion: meta.kubeVersion } : {},
-  }, { version: '1.1', lineWidth: 0 });
+  });
 }
 
 interface Tree {
@@ -78,7 +79,7 @@ export function valuesYaml(header: string[], leaves: readonly ValueLeaf[], block
       }
       lines.push(...comment.map(c => `${indent}# ${c}`.trimEnd()));
       if (child.leaf) {
-        lines.push(`${indent}${key}: ${YAML.stringify(child.leaf.defaultValue, { version: '1.1', lineWidth: 0 }).trimEnd()}`);
+        lines.push(`${indent}${key}: ${Yaml.stringify(child.leaf.defaultValue).trimEnd()}`);
       } else {
         lines.push(`${indent}${key}:`);
         write(child, `${indent}  `);

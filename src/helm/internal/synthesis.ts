@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as YAML from 'yaml';
+import { load as parseYaml } from 'js-yaml';
 import { HeadlessStatefulService } from '../../headless-stateful-service';
 import { MeshAwareDatabase } from '../../mesh-aware-database';
 import { registerOverrides, WorkloadOverride } from '../../private/helm-overrides';
@@ -119,7 +119,7 @@ function splitDocuments(text: string, file: string): Array<{ text: string; manif
     }
   }
   documents.push(current);
-  const objects = documents.filter(d => d.trim() !== '').map(d => ({ text: d, manifest: YAML.parse(d, { version: '1.1' }) }));
+  const objects = documents.filter(d => d.trim() !== '').map(d => ({ text: d, manifest: parseYaml(d) as any }));
   if (objects.map(o => o.text).join('---\n') !== text) {
     throw new Error(`HelmChart: ${file} does not split into documents at its '---' lines; this is a bug, please report it`);
   }

@@ -143,7 +143,7 @@ function notOffered(refused: string[], prefix: string): string[] {
 
 /** Why a value does not match its leaf's schema (type, enum, pattern, not-pattern, length), or undefined. */
 export function leafProblem(leaf: ValueLeaf, value: unknown): string | undefined {
-  const schema = leaf.schema as { type?: string; enum?: unknown[]; pattern?: string; not?: { pattern?: string }; maxLength?: number; minimum?: number };
+  const schema = leaf.schema as { type?: string; enum?: unknown[]; pattern?: string; not?: { pattern?: string }; maxLength?: number };
   const typed = schema.type === 'integer' ? Number.isInteger(value) : typeof value === schema.type;
   if (!typed) {
     return `is not of type ${schema.type}`;
