@@ -110,9 +110,11 @@ const synth = project.addTask('synth', {
 synth.spawn(validate);
 // and the mesh analyzer's lint command over the same files: the examples must have no finding at all
 synth.exec('ts-node --project test/tsconfig.json src/analysis/cli.ts lint cdk8s.out/*.k8s.yaml --fail-on info', { name: 'lint' });
+// Each example as a Helm chart (HelmChart: release namespace, values, values.schema.json), into cdk8s.out/helm/<example>/;
+// test/helm/ renders them with tools/helm-render (Go text/template + sprig, from Debian's packages; .ci/run installs them).
 project.addTask('synth:helm', {
-  description: 'Write the examples as a Helm chart into cdk8s.out/helm/',
-  exec: 'cdk8s synth --no-check-upgrade --format helm --chart-version 0.1.0 --output cdk8s.out/helm',
+  description: 'Write each example as a Helm chart (values, schema, release namespace) into cdk8s.out/helm/<example>/',
+  exec: 'ts-node --project test/tsconfig.json scripts/helm-examples.ts',
 });
 
 project.addTask('docs:errors', {

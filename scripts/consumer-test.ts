@@ -1,7 +1,7 @@
 /**
  * The README's "Use it in your app", done as a user does it:  npx projen test:consumer
  *
- * 1. `npm pack`: the tarball must hold exactly the allow-list (package.json `files`, the bundled `yaml`), and every
+ * 1. `npm pack`: the tarball must hold exactly the allow-list (package.json `files`, the bundled `js-yaml`), and every
  *    relative link of its README and docs must resolve to a file inside it;
  * 2. a scratch app outside the repository: the README's install lines (with the tarball for `cdk8s-stateful-mesh`; the
  *    npm registry is the only network used), its tsconfig.json, cdk8s.yaml and main.ts, written as the README shows them;
@@ -36,12 +36,12 @@ interface Packed {
 /** What the tarball may hold: the `files` allow-list of package.json, what npm always adds, the bundled dependency. */
 const ALLOWED = [
   /^package\.json$/, /^README\.md$/, /^LICENSE$/, /^API\.md$/, /^\.jsii$/, /^\.jsii\.tabl\.json$/,
-  /^lib\/.+\.(js|d\.ts)$/, /^docs\/.+\.md$/, /^node_modules\/yaml\//,
+  /^lib\/.+\.(js|d\.ts)$/, /^docs\/.+\.md$/, /^node_modules\/(js-yaml|argparse)\//,
 ];
 /** What it must hold: the library, its types and CLI, the assembly and its translations, the docs the README links. */
 const REQUIRED = [
   'package.json', 'README.md', 'LICENSE', 'API.md', '.jsii', '.jsii.tabl.json', 'lib/index.js', 'lib/index.d.ts', 'lib/analysis/cli.js',
-  'docs/errors.md', 'docs/api/istio.md', 'docs/mesh-aware-database.md', 'node_modules/yaml/package.json',
+  'docs/errors.md', 'docs/api/istio.md', 'docs/mesh-aware-database.md', 'node_modules/js-yaml/package.json',
 ];
 
 function step(message: string): void {
@@ -117,7 +117,7 @@ function checkTarball(packed: Packed): void {
   }
   const groups = new Map<string, { count: number; size: number }>();
   for (const file of packed.files) {
-    const group = file.path.startsWith('node_modules/') ? 'node_modules/yaml/ (bundled)'
+    const group = file.path.startsWith('node_modules/') ? 'node_modules/ (bundled js-yaml and its argparse)'
       : file.path.includes('/') ? `${file.path.split('/')[0]}/` : file.path;
     const entry = groups.get(group) ?? { count: 0, size: 0 };
     groups.set(group, { count: entry.count + 1, size: entry.size + file.size });

@@ -11,6 +11,7 @@ import { IMeshService, MeshService } from './mesh-service';
 import { IMeshWorkload } from './mesh-workload';
 import { PodAntiAffinity } from './pod-anti-affinity';
 import { envOrderProblems } from './private/env';
+import { claimOptions, containerProps, workloadOverride } from './private/helm-overrides';
 import { checkStatefulSetName, NAME_LABEL, resolveClusterDomain, resolveName, resolveNamespace } from './private/identity';
 import { ISTIO_PROXY_UID } from './private/istio-constants';
 import { ClaimingStatefulSet, VolumeClaim } from './private/kplus-internals';
@@ -277,7 +278,9 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
     recordMeshConstruct(this, this.clusterDomain);
     watchSynthesis(this);
     this.headlessServiceName = resolveName(this, 'headless Service name', props.headlessServiceName ?? `${this.name}-headless`, id);
-    this.replicas = props.replicas ?? 1;
+    // the settings a HelmChart builds this StatefulSet with, when it does (private/helm-overrides.ts); else the props
+    this.replicas = workloadOverride(this)?.replicas ?? props.replicas ?? 1;
+    const containers = containerProps(this, props.containers);
     const replicasProblem = replicasError(this.replicas);
     if (replicasProblem) {
       fail(this, replicasProblem);
@@ -285,7 +288,7 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
     if (`${this.name}-${this.replicas - 1}`.length > 63) {
       fail(this, `pod name '${this.name}-${this.replicas - 1}' is longer than 63 characters, the limit of a DNS label; shorten the name`);
     }
-    for (const container of props.containers ?? []) {
+    for (const container of containers ?? []) {
       const imageProblem = unpinnedImageError(container.image, `container '${container.name ?? 'main'}'`);
       if (imageProblem) {
         fail(this, imageProblem);
@@ -308,6 +311,7 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
 
     this.statefulSet = new ClaimingStatefulSet(this, 'Resource', {
       ...props,
+      containers,
       metadata: { ...props.metadata, name: this.name, namespace: this.namespace, labels: { ...labels, ...props.metadata?.labels } },
       podMetadata: { ...props.podMetadata, labels: { ...props.podMetadata?.labels, ...labels } },
       service: this.headlessService,
@@ -419,8 +423,9 @@ export class HeadlessStatefulService extends HeadlessStatefulServiceBase impleme
    *
    * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#volume-claim-templates
    */
-  public addVolumeClaim(name: string, options: VolumeClaimOptions): void {
+  public addVolumeClaim(name: string, claim: VolumeClaimOptions): void {
     checkNotSynthesised(this, `volume claim '${name}'`, 'addVolumeClaim()');
+    const options = claimOptions(this, name, claim);
     const container = this.containerFor(options.container, `volume claim '${name}'`);
     const problem = rfc1123LabelProblem(name);
     if (problem) {

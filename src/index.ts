@@ -68,3 +68,10 @@ export { KafkaEngine } from './presets/kafka';
 export type { KafkaOptions } from './presets/kafka';
 export { ZooKeeperEngine } from './presets/zookeeper';
 export type { ZooKeeperOptions } from './presets/zookeeper';
+
+// Helm charts of an app: release namespace, values and schema, by differential synthesis
+export { HelmBuildContext } from './helm/build-context';
+export type { HelmValueOptions } from './helm/build-context';
+export { HelmChart } from './helm/helm-chart';
+export type { HelmChartProps, HelmReleaseOptions, HelmWorkloadOptions, IHelmChartBuilder } from './helm/helm-chart';
+export { HelmResourcePreset } from './helm/resource-preset';

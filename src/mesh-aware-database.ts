@@ -10,6 +10,7 @@ import { MeshPolicy } from './mesh-policy';
 import { MeshService } from './mesh-service';
 import { PortMtls } from './peer-authentication';
 import { PodAntiAffinity } from './pod-anti-affinity';
+import { workloadOverride } from './private/helm-overrides';
 import { resolveClusterDomain, resolveName, resolveNamespace, serviceFqdn } from './private/identity';
 import { claimObjectName } from './private/object-names';
 import { checkNotSynthesised, watchSynthesis } from './private/synthesis';
@@ -149,12 +150,14 @@ export class MeshAwareDatabase extends Construct {
     this.name = resolveName(this, 'database name', props.name, id);
     this.namespace = resolveNamespace(this, this, props.namespace);
     const clusterDomain = resolveClusterDomain(this, props.clusterDomain);
-    const replicas = props.replicas ?? engine.defaultReplicas;
+    // the settings a HelmChart builds this database with, when it does (private/helm-overrides.ts); else the props
+    const settings = workloadOverride(this);
+    const replicas = settings?.replicas ?? props.replicas ?? engine.defaultReplicas;
     const replicasProblem = replicasError(replicas) ?? engine.replicasProblem(replicas);
     if (replicasProblem) {
       fail(this, `${engine.engineName}: ${replicasProblem}`);
     }
-    const image = props.image ?? engine.defaultImage;
+    const image = settings?.image ?? props.image ?? engine.defaultImage;
     if (image === undefined) {
       fail(this, `${engine.engineName} has no official image; pass image: '<registry>/<repository>:<version>' (pinned)`);
     }
@@ -169,6 +172,7 @@ export class MeshAwareDatabase extends Construct {
     const headlessServiceName = `${this.name}-headless`;
     const podFqdns = Array.from({ length: replicas }, (_, i) => `${this.name}-${i}.${serviceFqdn(headlessServiceName, this.namespace, clusterDomain)}`);
     const setup = engine.bind(this, { name: this.name, namespace: this.namespace, clusterDomain, replicas, headlessServiceName, podFqdns });
+    const resources = settings?.resources ?? props.resources ?? setup.resources;
     const meshMode = setup.needsProxyUntilExit ? chosenMeshMode._keepingProxyUntilExit() : chosenMeshMode;
 
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
@@ -191,7 +195,7 @@ export class MeshAwareDatabase extends Construct {
       podAntiAffinity: props.podAntiAffinity,
       ...setup.terminationGracePeriod ? { terminationGracePeriod: setup.terminationGracePeriod } : {},
       containers: [
-        { ...setup.container, name: setup.containerName, image, resources: props.resources ?? setup.resources },
+        { ...setup.container, name: setup.containerName, image, resources },
         ...setup.extraContainers ?? [],
       ],
     });
@@ -223,7 +227,7 @@ export class MeshAwareDatabase extends Construct {
       }
     });
 
-    engine.configure(new EngineTarget(this, props.resources ?? setup.resources));
+    engine.configure(new EngineTarget(this, resources));
 
     const roleRules = setup.roleRules ?? [];
     if (roleRules.length > 0) {

@@ -1,9 +1,9 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
-import { AppProtocol, HeadlessStatefulService, MeshClient, MeshMode, MeshPolicy, MtlsMode } from '../../src';
+import { AppProtocol, EdgeIntent, HeadlessStatefulService, MeshClient, MeshMode, MeshPolicy, MtlsMode, TrafficVerdict } from '../../src';
 import { expectYamlAsCdk8s } from '../support/manifests';
-import { assertProperty, clientNamespace, clusterDomain, dnsLabel, expectMeshCorrect, namespaceName } from '../support/properties';
+import { assertProperty, clientNamespace, clusterDomain, dnsLabel, expectMeshCorrect, expectTrafficAsIntended, namespaceName } from '../support/properties';
 
 const RESERVED = [15000, 15001, 15002, 15004, 15006, 15008, 15020, 15021, 15053, 15090];
 const TCP_PROTOCOLS = AppProtocol.all().filter(p => p.transport === 'TCP');
@@ -71,9 +71,10 @@ function build(c: Config): Chart {
 }
 
 describe('property: HeadlessStatefulService', () => {
-  test('every valid configuration synthesises schema-valid, analyzer-clean manifests whose addresses all resolve to its own headless Service', () => {
+  test('every valid configuration synthesises schema-valid, analyzer-clean manifests whose addresses all resolve to its own headless Service, and whose traffic is what it intends', () => {
     assertProperty(fc.property(config, c => {
-      const manifests = Testing.synth(build(c));
+      const chart = build(c);
+      const manifests = Testing.synth(chart);
       expectYamlAsCdk8s(manifests);
       expectMeshCorrect(manifests, c.clusterDomain, c.mode !== 'none');
       const sts = manifests.find(m => m.kind === 'StatefulSet');
@@ -84,6 +85,22 @@ describe('property: HeadlessStatefulService', () => {
       expect(env.PEERS.split(',')).toHaveLength(c.replicas);
       for (let i = 0; i < c.replicas; i++) {
         expect(env.PEERS).toContain(`${c.name}-${i}.${headless}`);
+      }
+
+      // the traffic: every peer reaches every peer on every port, each MeshPolicy client gets in, and with a policy
+      // nobody else does (whatever the ports' modes, exclusions and waypoint)
+      const edges = expectTrafficAsIntended(chart, c.clusterDomain);
+      const workload = `StatefulSet ${c.namespace}/${c.name}`;
+      const peerPorts = new Set(edges.filter(e => e.destination === workload && e.intent === EdgeIntent.PEER).map(e => e.port));
+      expect([...peerPorts].sort((a, b) => a - b)).toEqual(c.ports.map(p => p.port).sort((a, b) => a - b));
+      if (c.mode !== 'none') {
+        for (const client of c.clients) {
+          const admitted = edges.filter(e => e.destination === workload && e.intent === EdgeIntent.CLIENT && e.source.includes(client.namespace));
+          expect({ client: client.namespace, admitted: admitted.length > 0 && admitted.every(e => e.verdict !== TrafficVerdict.DENIED) })
+            .toEqual({ client: client.namespace, admitted: true });
+        }
+        const strangers = edges.filter(e => e.destination === workload && e.source === 'a pod of another namespace');
+        expect(strangers.length > 0 && strangers.every(e => e.verdict === TrafficVerdict.DENIED)).toBe(true);
       }
     }));
   });

@@ -1,7 +1,8 @@
+import { IConstruct } from 'constructs';
 import * as fc from 'fast-check';
 import { expectEveryPortDeclaredAndNamed, expectMtlsAgreement, expectPodAddressesResolve } from './assertions';
 import { expectSchemaValid } from './manifests';
-import { MeshAnalyzer } from '../../src';
+import { EdgeExpectation, EdgeIntent, MeshAnalyzer, MeshTraffic, TrafficEdge, TrafficVerdict } from '../../src';
 
 /**
  * Runs per property: 200 in the test suite; `npx projen fuzz` multiplies them by 10 (PROPERTY_RUNS_FACTOR) and may
@@ -39,4 +40,27 @@ export function expectMeshCorrect(manifests: any[], domain: string, expectAgreem
   if (expectAgreement) {
     expectMtlsAgreement(manifests, domain);
   }
+}
+
+/**
+ * The traffic property (the model of src/analysis/traffic, which cites the Istio and Kubernetes rules it follows): every
+ * edge the constructs intend gets exactly the outcome it must (mTLS, plaintext, or allowed), and every source nobody
+ * admitted is denied. Returns the edges for case-specific assertions.
+ */
+export function expectTrafficAsIntended(scope: IConstruct, domain: string): TrafficEdge[] {
+  const edges = MeshTraffic.ofApp(scope, { clusterDomain: domain });
+  const want: Record<string, (v: TrafficVerdict) => boolean> = {
+    [EdgeExpectation.MTLS]: v => v === TrafficVerdict.ALLOWED_MTLS,
+    [EdgeExpectation.PLAINTEXT]: v => v === TrafficVerdict.ALLOWED_PLAINTEXT,
+    [EdgeExpectation.ALLOWED]: v => v !== TrafficVerdict.DENIED,
+    [EdgeExpectation.DENIED]: v => v === TrafficVerdict.DENIED,
+  };
+  const wrong = edges.filter(e => e.expected !== undefined && !want[e.expected](e.verdict))
+    .map(e => `${e.intent} ${e.source} -> ${e.destination}:${e.port} via ${e.address}: ${e.verdict}, must be ${e.expected} (${e.reason})`);
+  expect(wrong).toEqual([]);
+  // every workload's pods reach each other: a StatefulSet has peer edges, and they all get through
+  const peers = edges.filter(e => e.intent === EdgeIntent.PEER);
+  expect(peers.length).toBeGreaterThan(0);
+  expect(peers.filter(e => e.verdict === TrafficVerdict.DENIED)).toEqual([]);
+  return edges;
 }
