@@ -119,6 +119,8 @@ export class TrafficModel {
   private readonly ctx: EvaluationContext;
   /** What depends on the input alone: shared by the models `withFacts()` derives from this one. */
   private readonly shared: SharedIndexes;
+  /** Outcomes by source, destination, port and addressing (for sources the key fully describes). */
+  private readonly outcomes: Map<string, Outcome>;
 
   constructor(private readonly inv: Inventory, private readonly options: TrafficOptions = {}, private readonly facts: ModelFacts = {},
     base?: TrafficModel) {
@@ -126,6 +128,8 @@ export class TrafficModel {
       // the same input: every index is the base's; only the waypoints the constructs describe are this model's own
       this.shared = base.shared;
       this.ctx = { ...base.ctx, waypoints: new WaypointIndex(inv, facts.waypoints ?? []) };
+      // with the base's waypoints (none described), an edge of both models has one outcome: evaluate it once
+      this.outcomes = (facts.waypoints ?? []).length === 0 && (base.facts.waypoints ?? []).length === 0 ? base.outcomes : new Map();
       return;
     }
     const ambientEnabled = options.ambientEnabled
@@ -144,6 +148,7 @@ export class TrafficModel {
       dataplaneOf: w => dataplaneOf(w),
     };
     this.shared = { workloadsByAccount: new Map(), destinations: new Map() };
+    this.outcomes = new Map();
     for (const workload of inv.workloads) {
       const key = `${workload.object.namespace}/${serviceAccountOf(workload)}`;
       const same = this.shared.workloadsByAccount.get(key);
@@ -329,7 +334,16 @@ export class TrafficModel {
 
   private modelEdge(source: Source, destination: Destination, port: number, addressing: Addressing, intent: EdgeIntent,
     expected: EdgeExpectation | undefined, evaluatedPort: number, owner?: string): ModelEdge {
-    const outcome: Outcome = evaluate(this.ctx, source, destination, evaluatedPort, addressing);
+    // a workload, the kubelet and a client outside the mesh are what their key says; synthetic sources are not memoised
+    const memo = source.kind === 'workload' || source.kind === 'kubelet' || source.kind === 'outside'
+      ? `${source.key}\u0000${destination.workload.object.index}\u0000${evaluatedPort}\u0000${addressingKey(addressing)}` : undefined;
+    let outcome = memo === undefined ? undefined : this.outcomes.get(memo);
+    if (!outcome) {
+      outcome = evaluate(this.ctx, source, destination, evaluatedPort, addressing);
+      if (memo !== undefined) {
+        this.outcomes.set(memo, outcome);
+      }
+    }
     const { address, resolution } = this.address(destination.workload, port, evaluatedPort, addressing);
     const assumed = source.assumed || destination.assumed;
     const edge: TrafficEdge = {
@@ -599,6 +613,10 @@ function assumedWhat(source: Source, destination: Destination): string {
     parts.push(`${destination.label} runs with a sidecar`);
   }
   return parts.join(' and ');
+}
+
+function addressingKey(addressing: Addressing): string {
+  return addressing.kind === 'pod' ? 'pod' : `${addressing.kind}:${addressing.service.object.index}:${addressing.servicePort}`;
 }
 
 function destinationKey(d: { kind: string; namespace: string; name: string }): string {
