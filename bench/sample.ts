@@ -29,6 +29,8 @@ export interface Sample {
   readonly construct: number;
   readonly synth: number;
   readonly serialise: number;
+  /** CPU time (user and system, every thread of the process) of the three phases: less sensitive to other load. */
+  readonly cpu: number;
   /** Heap held after construction (after a full GC), over the heap before the app and its input existed. */
   readonly retainedHeap: number;
   /** Peak resident set size of the process. */
@@ -93,6 +95,7 @@ function main(): void {
   const stopProfile = startProfile();
   const manifests: any[] | undefined = input ? JSON.parse(fs.readFileSync(input, 'utf8')) : undefined;
   const file = path.join(outdir, 'bench.k8s.yaml');
+  const cpu0 = process.cpuUsage();
   let construct = 0;
   let synth = 0;
   let constructs = 0;
@@ -127,10 +130,12 @@ function main(): void {
     synth = performance.now() - t1 - serialise;
   }
   stopProfile();
+  const cpuUsed = process.cpuUsage(cpu0);
   const sample: Sample = {
     construct,
     synth,
     serialise,
+    cpu: (cpuUsed.user + cpuUsed.system) / 1000,
     retainedHeap,
     peakRss: process.resourceUsage().maxRSS * 1024,
     constructs,

@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { analyzeInventory, checkSuppression } from './analyzer';
 import { AnalyzeOptions, Finding, Severity } from './finding';
 import { Inventory } from './inventory';
+import { meets } from './traffic/edge';
 import { appTrafficFacts, intentProblems } from './traffic/intent';
 import { ModelEdge } from './traffic/model';
 import { trafficModelOf } from './traffic-rules';
@@ -57,7 +58,7 @@ interface AppObjects {
   readonly inventories: Map<string, Inventory>;
   /** Findings of the whole app, by the options they were analysed with. */
   readonly findings: Map<string, Finding[]>;
-  /** The intended edges of the whole app, evaluated, by the options. */
+  /** The intended edges of the whole app that do not get what they must, by the options. */
   readonly traffic: Map<string, ModelEdge[]>;
 }
 
@@ -293,17 +294,19 @@ export function appManifests(scope: IConstruct, options: AnalyzeOptions): { mani
 }
 
 /**
- * The edges the app's constructs intend (and the sources they did not admit), evaluated once per validation pass by
- * the traffic model over every object of the app.
+ * The edges the app's constructs intend (and the sources they did not admit) that do not get what they must, evaluated
+ * once per validation pass by the traffic model over every object of the app. Only those are kept for the other charts
+ * of the pass: the rest of the synth runs with a smaller heap.
  */
-function intendedEdges(chart: Chart, options: AnalyzeOptions, objects: AppObjects): ModelEdge[] {
+function failingIntendedEdges(chart: Chart, options: AnalyzeOptions, objects: AppObjects): ModelEdge[] {
   const key = JSON.stringify(options);
   let edges = objects.traffic.get(key);
   if (!edges) {
     const facts = appTrafficFacts(chart.node.root);
     // the analyzer's own model of the same inventory, with the constructs' facts: the input is indexed once
     edges = (facts.intended?.length ?? 0) + (facts.protected?.length ?? 0) === 0 ? []
-      : trafficModelOf(inventoryOf(objects, options, key)).withFacts(facts).intendedEdges();
+      : trafficModelOf(inventoryOf(objects, options, key)).withFacts(facts).intendedEdges()
+        .filter(e => e.edge.expected !== undefined && !meets(e.edge.verdict, e.edge.expected));
     objects.traffic.set(key, edges);
   }
   return edges;
@@ -342,10 +345,13 @@ function validate(chart: Chart, state: ChartState, app: AppState): string[] {
   const errors: string[] = [];
   const options = effectiveOptions(chart, state.options);
   const objects = passObjects(chart, app);
-  for (const problem of intentProblems(intendedEdges(chart, options, objects), chart.node.path)) {
+  for (const problem of intentProblems(failingIntendedEdges(chart, options, objects), chart.node.path)) {
     errors.push(`${problem.owner}: ${problem.message}`);
   }
-  for (const f of analyzeChart(chart, options, objects)) {
+  const findings = analyzeChart(chart, options, objects);
+  // both results of these options are kept; the inventory and its traffic model can go
+  objects.inventories.delete(JSON.stringify(options));
+  for (const f of findings) {
     const where = `${f.constructPath}: ${f.code}`;
     if (f.suppressedReason !== undefined) {
       printOnce(state, `[cdk8s-stateful-mesh] suppressed ${where} ${f.origin} (reason: ${f.suppressedReason})`);
