@@ -134,7 +134,7 @@ project.addTask('fuzz', {
 });
 
 project.addTask('bench', {
-  description: 'Benchmark the constructs against raw ApiObjects building the same manifests (ratios, same process)',
+  description: 'Benchmark synthesis on equal work (library vs raw ApiObjects of its own output, cdk8s-plus-27 by hand, the YAML floor; a process per sample, docs/performance.md), the analyzer and traffic model to 30k objects, the lint parsers',
   exec: 'node --expose-gc -r ts-node/register bench/bench.ts',
   env: { TS_NODE_PROJECT: 'test/tsconfig.json', TS_NODE_TRANSPILE_ONLY: 'true' },
   receiveArgs: true,
@@ -184,7 +184,7 @@ consumer.prependSpawn(project.compileTask);
 
 // `cdk8s-stateful-mesh lint`: the mesh analyzer for any manifests (Helm, kustomize, hand-written YAML).
 project.addBins({ 'cdk8s-stateful-mesh': 'lib/analysis/cli.js' });
-// The analyzer at 1k to 10k objects (linear growth), and the compiled CLI end to end on 10k objects.
+// The analyzer and the traffic model at 1k, 10k and 30k objects (linear growth), and the compiled CLI end to end on 10k objects.
 project.tasks.tryFind('bench')?.exec('node --expose-gc -r ts-node/register bench/lint.ts');
 // The YAML parsers side by side (parse-only floors) against the whole CLI, on a 10k-object and a 50 MB stream.
 project.tasks.tryFind('bench')?.exec('node -r ts-node/register bench/parsers.ts');
