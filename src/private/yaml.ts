@@ -71,7 +71,7 @@ export function fastYamlStringify(original: YamlStringify): YamlStringify {
     return original;
   }
   const values = new Map<unknown, string>();
-  const keys = new Map<string, string>();
+  const keyTexts = new Map<string, string>();
   const plain = (text: string) => PLAIN.test(text) && !PLAIN_EXCEPTIONS.test(text) && !types.some(t => t.test(text));
 
   /** How cdk8s writes the scalar `value` after `key: `. */
@@ -96,13 +96,13 @@ export function fastYamlStringify(original: YamlStringify): YamlStringify {
   };
 
   const keyText = (key: string): string => {
-    let text = keys.get(key);
+    let text = keyTexts.get(key);
     if (text === undefined) {
       if (key.length > MAX_IMPLICIT_KEY || DOCUMENT_MARKER.test(key)) {
         throw UNSUPPORTED;
       }
       if (plain(key)) {
-        keys.set(key, key);
+        keyTexts.set(key, key);
         return key;
       }
       const rendered = original({ [key]: 0 });
@@ -113,7 +113,7 @@ export function fastYamlStringify(original: YamlStringify): YamlStringify {
       if (text.length > MAX_IMPLICIT_KEY) {
         throw UNSUPPORTED;
       }
-      keys.set(key, text);
+      keyTexts.set(key, text);
     }
     return text;
   };
