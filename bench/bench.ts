@@ -23,6 +23,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import type { Sample, Variant } from './sample';
 import { benchChart, handWrittenKplus, headlessServices } from './shapes';
+import { exponent, median } from './stats';
 import { transpile } from './transpile';
 
 
@@ -83,12 +84,6 @@ function runSample(variant: Variant, n: number, dir: string, input?: string): Sa
   return JSON.parse(lines[lines.length - 1]) as Sample;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 interface Figures {
   readonly construct: number;
   readonly synth: number;
@@ -119,17 +114,6 @@ function figures(samples: Sample[]): Figures {
     objects: samples[0].objects,
     sha256: samples[0].sha256,
   };
-}
-
-/** Slope of log(y) over log(x), least squares: 1 is linear. */
-function exponent(points: Array<[number, number]>): number {
-  const xs = points.map(([x]) => Math.log(x));
-  const ys = points.map(([, y]) => Math.log(y));
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  const num = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0);
-  const den = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
-  return num / den;
 }
 
 const ms = (v: number) => v.toFixed(0).padStart(9);

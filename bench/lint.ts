@@ -21,6 +21,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { stringify } from 'yaml';
 import { generate } from './manifests';
+import { exponent, median } from './stats';
 import { MeshAnalyzer } from '../src';
 import { Inventory } from '../src/analysis/inventory';
 import { TrafficModel } from '../src/analysis/traffic/model';
@@ -37,11 +38,6 @@ function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 /** Median time (ms) of `run` over `count` runs after `warm` runs, a GC before each. */
 function time(run: () => unknown, warm: number, count: number): number {
   for (let i = 0; i < warm; i++) {
@@ -55,16 +51,6 @@ function time(run: () => unknown, warm: number, count: number): number {
     times.push(performance.now() - start);
   }
   return median(times);
-}
-
-/** Slope of log(y) over log(x), least squares: 1 is linear. */
-function exponent(points: Array<[number, number]>): number {
-  const xs = points.map(([x]) => Math.log(x));
-  const ys = points.map(([, y]) => Math.log(y));
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  const num = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0);
-  return num / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
 }
 
 function timeCli(file: string): { ms: number; status: number | null; bytes: number } {
