@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { resolveName, resolveNamespace } from './private/identity';
-import { WAYPOINT_FOR_LABEL, WAYPOINT_GATEWAY_CLASS } from './private/istio-constants';
+import { HBONE_PORT, WAYPOINT_FOR_LABEL, WAYPOINT_GATEWAY_CLASS } from './private/istio-constants';
 import { recordMeshConstruct } from './private/mesh-facts';
 
 /**
@@ -69,7 +69,7 @@ export class Waypoint extends Construct {
       metadata: { name: this.name, namespace: this.namespace, labels: { [WAYPOINT_FOR_LABEL]: this.trafficType } },
       spec: {
         gatewayClassName: WAYPOINT_GATEWAY_CLASS,
-        listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }],
+        listeners: [{ name: 'mesh', port: HBONE_PORT, protocol: 'HBONE' }],
       },
     });
   }
