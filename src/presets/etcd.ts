@@ -32,7 +32,7 @@ import { Construct } from 'constructs';
 import { AppProtocol } from '../app-protocol';
 import { DatabaseEngine, EngineConfig, EngineContext, EnginePort, EngineStorage, IEngineTarget, PortRole } from '../database-engine';
 import { BITNAMI_CONTAINER_SECURITY, BITNAMI_POD_SECURITY } from '../private/bitnami';
-import { MemoryShare, sizeFromLimit } from '../private/memory';
+import { MemoryShare, mibToBytes, sizeFromLimit } from '../private/memory';
 
 /**
  * The pinned default image: the tag the Bitnami chart pins (`bitnami/etcd` 12.0.20), under `bitnamilegacy` since
@@ -158,7 +158,7 @@ export class EtcdEngine extends DatabaseEngine {
     target.env('ETCD_INITIAL_CLUSTER_STATE', 'new');
     target.env('ETCD_INITIAL_CLUSTER_TOKEN', this.options.initialClusterToken ?? `${workload.name}.${workload.namespace}`);
     const quotaMiB = sizeFromLimit(target.scope, this.engineName, target.resources, BACKEND_QUOTA);
-    target.env('ETCD_QUOTA_BACKEND_BYTES', String(quotaMiB * 1024 * 1024));
+    target.env('ETCD_QUOTA_BACKEND_BYTES', String(mibToBytes(quotaMiB)));
     // without compaction the history grows until the quota is hit: keep one hour of revisions
     target.env('ETCD_AUTO_COMPACTION_MODE', 'periodic');
     target.env('ETCD_AUTO_COMPACTION_RETENTION', '1h');
