@@ -36,35 +36,25 @@ export function networkPolicySpec(workload: IMeshWorkload, peerPorts: number[], 
   ];
   const rules: kplus.k8s.NetworkPolicyIngressRule[] = [
     { from: [{ podSelector: { matchLabels: workload.selectorLabels } }], ports: toPorts(peerPorts) },
-    ...clients.map(({ client, ports }) => ({
-      from: [{
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': client.namespace } },
-        podSelector: client.podLabels ? { matchLabels: client.podLabels } : undefined,
-      }],
-      ports: toPorts(ports),
-    })),
+    ...clients.map(({ client, ports }) => ({ from: [peerIn(client.namespace, client.podLabels)], ports: toPorts(ports) })),
   ];
   if (extras.waypoint) {
-    rules.push({
-      from: [{
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': extras.waypoint.namespace } },
-        podSelector: { matchLabels: { [GATEWAY_NAME_LABEL]: extras.waypoint.name } },
-      }],
-      ports: toPorts([], true),
-    });
+    rules.push({ from: [peerIn(extras.waypoint.namespace, { [GATEWAY_NAME_LABEL]: extras.waypoint.name })], ports: toPorts([], true) });
   }
   for (const scraper of extras.agentScrapers) {
-    rules.push({
-      from: [{
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': scraper.namespace } },
-        podSelector: scraper.podLabels ? { matchLabels: scraper.podLabels } : undefined,
-      }],
-      ports: [{ port: kplus.k8s.IntOrString.fromNumber(AGENT_PORT), protocol: 'TCP' }],
-    });
+    rules.push({ from: [peerIn(scraper.namespace, scraper.podLabels)], ports: [{ port: kplus.k8s.IntOrString.fromNumber(AGENT_PORT), protocol: 'TCP' }] });
   }
   if (kind === MeshModeKind.AMBIENT) {
     // kubelet probes of ambient pods are SNATed by istio-cni to a link-local address, which is no longer "the node"
     rules.push({ from: [{ ipBlock: { cidr: AMBIENT_PROBE_SOURCE } }], ports: toPorts(workload.ports.map(p => p.port), false) });
   }
   return { podSelector: { matchLabels: workload.selectorLabels }, policyTypes: ['Ingress'], ingress: rules };
+}
+
+/** The pods of a namespace, narrowed to `podLabels` when given (a client's, a scraper's, a waypoint's). */
+function peerIn(namespace: string, podLabels: Record<string, string> | undefined): kplus.k8s.NetworkPolicyPeer {
+  return {
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+    podSelector: podLabels ? { matchLabels: podLabels } : undefined,
+  };
 }
