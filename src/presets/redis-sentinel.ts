@@ -236,10 +236,13 @@ export class RedisSentinelEngine extends DatabaseEngine {
   public readonly storage: EngineStorage = { claimName: 'data', mountPath: '/bitnami/redis', defaultSize: Size.gibibytes(8) };
 
   private readonly options: RedisSentinelOptions;
+  /** The monitored master set's name, as both containers are told it. */
+  private readonly masterSet: string;
 
   public constructor(options: RedisSentinelOptions) {
     super();
     this.options = options;
+    this.masterSet = options.masterSet ?? 'mymaster';
     if (options.masterSet !== undefined && !/^[A-Za-z0-9._-]+$/.test(options.masterSet)) {
       throw new Error(`RedisSentinelEngine: masterSet '${options.masterSet}' must be letters, digits, '.', '_' or '-' (Sentinel takes it as one word); e.g. 'mymaster'`);
     }
@@ -277,7 +280,6 @@ export class RedisSentinelEngine extends DatabaseEngine {
 
   public bind(scope: Construct, context: EngineContext): EngineConfig {
     const credentials = requireSecret(scope, this, this.options.credentials, 'redis-password', 'REDIS_PASSWORD', context.name);
-    const masterSet = this.options.masterSet ?? 'mymaster';
     const quorum = this.options.quorum ?? Math.floor(context.replicas / 2) + 1;
     const sentinelImage = this.options.sentinelImage ?? 'docker.io/bitnamilegacy/redis-sentinel:8.2.1-debian-12-r0';
     const password = kplus.EnvValue.fromSecretValue({ secret: credentials, key: 'redis-password' });
@@ -305,7 +307,7 @@ export class RedisSentinelEngine extends DatabaseEngine {
         envVariables: {
           REDIS_PASSWORD: password,
           REDISCLI_AUTH: password,
-          REDIS_MASTER_SET: kplus.EnvValue.fromValue(masterSet),
+          REDIS_MASTER_SET: kplus.EnvValue.fromValue(this.masterSet),
           REDIS_SENTINEL_QUORUM: kplus.EnvValue.fromValue(String(quorum)),
           REDIS_SENTINEL_DOWN_AFTER_MILLISECONDS: kplus.EnvValue.fromValue(String((this.options.downAfter ?? Duration.seconds(30)).toMilliseconds())),
           REDIS_SENTINEL_FAILOVER_TIMEOUT: kplus.EnvValue.fromValue(String((this.options.failoverTimeout ?? Duration.minutes(3)).toMilliseconds())),
@@ -327,7 +329,6 @@ export class RedisSentinelEngine extends DatabaseEngine {
 
   public configure(target: IEngineTarget): void {
     const credentials = this.options.credentials;
-    const masterSet = this.options.masterSet ?? 'mymaster';
     const workload = target.workload;
     const sentinel = workload.statefulSet.containers.find(c => c.name === 'sentinel')!;
     const scripts = new kplus.ConfigMap(target.scope, 'Scripts', {
@@ -345,7 +346,7 @@ export class RedisSentinelEngine extends DatabaseEngine {
 
     target.secretEnv('REDIS_PASSWORD', credentials, 'redis-password');
     target.secretEnv('REDISCLI_AUTH', credentials, 'redis-password');
-    target.env('REDIS_MASTER_SET', masterSet);
+    target.env('REDIS_MASTER_SET', this.masterSet);
     target.env('REDIS_DATA_DIR', `${this.storage.mountPath}/data`);
     target.env('REDIS_MAXMEMORY', `${sizeFromLimit(target.scope, this.engineName, target.resources, MAXMEMORY)}mb`);
     // who I am, who my peers are, and who is master when no Sentinel knows: pod FQDNs only
