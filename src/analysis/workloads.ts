@@ -2,7 +2,7 @@ import { engineOf } from './engine-ports';
 import { Severity } from './finding';
 import { Inventory, ServiceInfo, Workload } from './inventory';
 import { isIstioControlPlane } from './mesh-state';
-import { asArray, isObject } from './objects';
+import { asArray, commandWords, isObject } from './objects';
 import { defineRule, Rule } from './rule';
 import { forwardEnvReferences } from '../private/env';
 import { ISTIO_PROXY_UID } from '../private/istio-constants';
@@ -66,7 +66,7 @@ function podNamesNeeded(inv: Inventory, workload: Workload): string | undefined 
     const env = asArray(ref.container.env).filter(isObject);
     const nameVars = env.filter(e => e.valueFrom?.fieldRef?.fieldPath === 'metadata.name').map(e => String(e.name));
     const texts = [...env.filter(e => typeof e.value === 'string').map(e => `${e.name}=${e.value}`),
-      ...[ref.container.command, ref.container.args].flatMap(a => asArray(a).map(String))];
+      ...commandWords(ref.container)];
     for (const text of texts) {
       if (nameVars.some(v => text.includes(`$(${v}).`)) || /\$\(HOSTNAME\)\.|\$\{?HOSTNAME\}?\.|hostname -f|hostname --fqdn/.test(text)) {
         return `container '${ref.container.name}' builds an address on the pod name (${text.length > 60 ? `${text.slice(0, 60)}...` : text})`;
@@ -378,7 +378,7 @@ export const POD_IP_ADVERTISED = defineRule({
 const NETWORK_COMMANDS = /(^|[\s;&|(/'"])(curl|wget|nc|ncat|netcat|telnet|pg_isready|psql|mysql|mysqladmin|mariadb|mariadb-admin|redis-cli|valkey-cli|mongo|mongosh|cqlsh|kafka-topics(\.sh)?|kubectl|git|aws|gsutil|vault|etcdctl|zkCli\.sh)(\s|$)|\/dev\/tcp\//;
 
 function initNeedsNetwork(container: any): string | undefined {
-  const words = [container?.command, container?.args].flatMap(a => Array.isArray(a) ? a.map(String) : []).join(' ');
+  const words = commandWords(container).join(' ');
   const match = NETWORK_COMMANDS.exec(words);
   if (!match) {
     return undefined;
