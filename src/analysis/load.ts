@@ -511,6 +511,7 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-function firstLine(message: string): string {
+/** The first line of an error message, trimmed (parsers' messages go on with an excerpt of the text). */
+export function firstLine(message: string): string {
   return message.split('\n')[0].trim();
 }
