@@ -338,6 +338,8 @@ export const POD_IP_ADVERTISED = defineRule({
     + '(`$(PATRONI_KUBERNETES_POD_IP):5432`). A pod IP read for another purpose (Patroni writing its leader Endpoints) is not reported.',
   check(inv, report) {
     for (const workload of statefulSets(inv)) {
+      // what a member should advertise after its pod name: the headless Service's domain
+      const stableDomain = `${workload.object.body.spec?.serviceName || '<headless service>'}.${workload.object.namespace}.svc.${inv.clusterDomain}`;
       for (const ref of workload.containers) {
         const env = asArray(ref.container.env).filter(isObject);
         const podIpVars = new Set(env.filter(e => ['status.podIP', 'status.podIPs'].includes(e.valueFrom?.fieldRef?.fieldPath)).map(e => String(e.name)));
@@ -351,8 +353,7 @@ export const POD_IP_ADVERTISED = defineRule({
         if (/(^|\/)patroni$/.test(image) && names.has('PATRONI_KUBERNETES_POD_IP') && !names.has('PATRONI_POSTGRESQL_CONNECT_ADDRESS')) {
           report(workload.object, `container '${ref.container.name}' runs Patroni's image without PATRONI_POSTGRESQL_CONNECT_ADDRESS, so its entrypoint `
             + 'advertises the pod IP (hostname --ip-address), which changes when the pod is rescheduled; set PATRONI_POSTGRESQL_CONNECT_ADDRESS and '
-            + `PATRONI_RESTAPI_CONNECT_ADDRESS to '$(PATRONI_NAME).${workload.object.body.spec?.serviceName || '<headless service>'}.`
-            + `${workload.object.namespace}.svc.${inv.clusterDomain}:<port>'`, `${ref.path}.env`);
+            + `PATRONI_RESTAPI_CONNECT_ADDRESS to '$(PATRONI_NAME).${stableDomain}:<port>'`, `${ref.path}.env`);
         }
         env.forEach((e, i) => {
           const name = String(e.name ?? '');
@@ -366,8 +367,7 @@ export const POD_IP_ADVERTISED = defineRule({
           }
           const how = direct ? 'is the pod IP (fieldRef status.podIP)' : `= '${e.value}' is built from the pod IP ($(${via}))`;
           report(workload.object, `container '${ref.container.name}' env ${name} ${how}, which changes when the pod is rescheduled; `
-            + `advertise the stable name instead: '$(POD_NAME).${workload.object.body.spec?.serviceName || '<headless service>'}.`
-            + `${workload.object.namespace}.svc.${inv.clusterDomain}' with POD_NAME from fieldRef metadata.name`, `${ref.path}.env[${i}]`);
+            + `advertise the stable name instead: '$(POD_NAME).${stableDomain}' with POD_NAME from fieldRef metadata.name`, `${ref.path}.env[${i}]`);
         });
       }
     }
