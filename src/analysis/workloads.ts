@@ -5,7 +5,7 @@ import { isIstioControlPlane } from './mesh-state';
 import { asArray, commandWords, isObject } from './objects';
 import { defineRule, Rule } from './rule';
 import { forwardEnvReferences } from '../private/env';
-import { ISTIO_PROXY_UID } from '../private/istio-constants';
+import { EXCLUDE_OUTBOUND_PORTS_ANNOTATION, ISTIO_PROXY_UID, NATIVE_SIDECAR_ANNOTATION } from '../private/istio-constants';
 import { MAX_STATEFUL_SET_NAME } from '../private/validation';
 
 /** Containers Istio injects itself; the validation init container runs as the proxy UID on purpose. */
@@ -407,8 +407,8 @@ export const INIT_CONTAINER_BEFORE_SIDECAR = defineRule({
         continue;
       }
       const a = workload.podAnnotations;
-      if (a['sidecar.istio.io/nativeSidecar'] === 'true' || a['traffic.sidecar.istio.io/excludeOutboundIPRanges'] !== undefined
-        || a['traffic.sidecar.istio.io/excludeOutboundPorts'] !== undefined || a['sidecar.istio.io/interceptionMode'] === 'NONE') {
+      if (a[NATIVE_SIDECAR_ANNOTATION] === 'true' || a['traffic.sidecar.istio.io/excludeOutboundIPRanges'] !== undefined
+        || a[EXCLUDE_OUTBOUND_PORTS_ANNOTATION] !== undefined || a['sidecar.istio.io/interceptionMode'] === 'NONE') {
         continue;
       }
       const podUser = workload.podSpec.securityContext?.runAsUser;
