@@ -22,12 +22,13 @@ import {
 import { AnalyzeOptions, RuleDescription, Severity } from './finding';
 import { Inventory } from './inventory';
 import { INPUT_RULES, InputError, InputFinding, loadSources, PathInfo, Progress, SourceIo } from './load';
-import { formatJson, formatSarif, formatText, LintResult } from './report';
+import { DOCS, formatJson, formatSarif, formatText, helpUri, LintResult } from './report';
 import { TrafficVerdict } from './traffic/edge';
 import { TrafficModel, TrafficOptions } from './traffic/model';
 import { formatDot, formatJson as formatTrafficJson, formatMermaid, formatTable, renderSvg } from './traffic/render';
 
 export { UsageError } from './config';
+export { helpUri } from './report';
 
 /** What the command reads from and writes to; `main()` takes it so tests run in process. */
 export interface CliIo extends SourceIo {
@@ -47,7 +48,6 @@ export function allRules(): RuleDescription[] {
 }
 
 const NAME = 'cdk8s-stateful-mesh';
-const DOCS = 'https://github.com/cdk8s-stateful-mesh/cdk8s-stateful-mesh/blob/main/docs/rules.md';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -431,11 +431,6 @@ export function explain(code: string): string {
     `more: ${helpUri(rule.code)}`,
     '',
   ].join('\n');
-}
-
-/** The docs anchor of a rule: docs/rules.md has a heading per code. */
-export function helpUri(code: string): string {
-  return `${DOCS}#${code.toLowerCase()}`;
 }
 
 /** A progress line on stderr, rewritten in place, for inputs big enough to take a while. */

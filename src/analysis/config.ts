@@ -6,6 +6,7 @@
 import * as path from 'path';
 import { load as loadYaml } from 'js-yaml';
 import { Finding, RuleDescription } from './finding';
+import { firstLine } from './load';
 import { isObject } from './objects';
 
 /** The file names looked for, in each folder from the working directory up to the root. */
@@ -258,8 +259,4 @@ export function applySelection(findings: ReadonlyArray<Finding>, enabled: Readon
     const rule = suppressions.find(s => (s.code === f.code || s.code === f.istioCode) && (s.match === undefined || s.match.matches(f)));
     return rule ? { ...f, suppressedReason: rule.reason } : f;
   });
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0].trim();
 }

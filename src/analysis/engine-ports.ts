@@ -2,6 +2,7 @@
  * What the analyzer knows of the engines' published ports: which ports peers of a cluster use to reach each other, and
  * which ports carry a binary database protocol (never HTTP). Engines are recognised by their container image.
  */
+import { commandWords } from './objects';
 
 /** A stateful engine, recognised by its image, with the ports its pods use to reach each other. */
 export interface EnginePorts {
@@ -18,8 +19,7 @@ export interface EnginePorts {
 
 function envOrArgs(container: any): string {
   const env = Array.isArray(container?.env) ? container.env.map((e: any) => `${e?.name}=${e?.value ?? ''}`) : [];
-  const args = [container?.command, container?.args].flatMap(a => Array.isArray(a) ? a.map(String) : []);
-  return [...env, ...args].join('\n');
+  return [...env, ...commandWords(container)].join('\n');
 }
 
 export const ENGINE_PORTS: ReadonlyArray<EnginePorts> = [

@@ -254,7 +254,6 @@ export interface ParsedFile {
  * keys (`<<: *anchor`), which Kubernetes' YAML reader accepts. (@types/js-yaml does not declare js-yaml's `types` export.)
  */
 export const MANIFEST_SCHEMA: Schema = CORE_SCHEMA.extend({ implicit: [(jsyaml as unknown as { types: { merge: Type } }).types.merge] });
-const SCHEMA = MANIFEST_SCHEMA;
 
 /**
  * The Kubernetes objects in a file: multi-document YAML, or JSON (an array, an object, or a `List` with `items`).
@@ -302,7 +301,7 @@ function parseJson(file: string, text: string): ParsedFile {
     // the text is broken when it is
     const message = firstLine((e as Error).message).replace(/ in JSON at position \d+.*$/, '').replace(/, "\.\.\..*$/, '');
     try {
-      value = load(text, { schema: SCHEMA, filename: file });
+      value = load(text, { schema: MANIFEST_SCHEMA, filename: file });
     } catch (yamlError) {
       const mark = yamlError instanceof YAMLException ? yamlError.mark : undefined;
       if (!/"(apiVersion|kind)"\s*:/.test(text)) {
@@ -375,7 +374,7 @@ export function parseDocuments(file: string, documents: ReadonlyArray<DocumentTe
     bytes += text.length;
     let value: unknown;
     try {
-      value = load(text, { schema: SCHEMA, filename: file });
+      value = load(text, { schema: MANIFEST_SCHEMA, filename: file });
     } catch (e) {
       if (!(e instanceof YAMLException)) {
         throw e;
@@ -389,7 +388,7 @@ export function parseDocuments(file: string, documents: ReadonlyArray<DocumentTe
           ...at,
           message: `document ${document} repeats a key of a mapping; the analysis reads the last value; remove the duplicate`,
         });
-        value = load(text, { schema: SCHEMA, filename: file, json: true });
+        value = load(text, { schema: MANIFEST_SCHEMA, filename: file, json: true });
       } else if (/\{\{.*\}\}/.test(text)) {
         found.notes.push({
           file,
@@ -511,6 +510,7 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-function firstLine(message: string): string {
+/** The first line of an error message, trimmed (parsers' messages go on with an excerpt of the text). */
+export function firstLine(message: string): string {
   return message.split('\n')[0].trim();
 }

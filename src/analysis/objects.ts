@@ -75,6 +75,11 @@ export function stringMap(value: unknown): Record<string, string> {
   return out;
 }
 
+/** The words of a container's `command` and `args`, in that order (strings; other values and fields ignored). */
+export function commandWords(container: any): string[] {
+  return [container?.command, container?.args].flatMap(a => asArray(a).map(String));
+}
+
 /** `a.b.c` of an object; undefined when a step is missing. */
 export function dig(value: any, path: string): any {
   let current = value;

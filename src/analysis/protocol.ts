@@ -1,5 +1,6 @@
 import { AppProtocol } from '../app-protocol';
 import { ServicePortInfo } from './inventory';
+import { commandWords } from './objects';
 
 /** Ports Istio assumes to be TCP when their name gives no protocol (istio/istio pkg/config/kube/conversion.go). */
 export const WELL_KNOWN_TCP_PORTS: ReadonlyArray<number> = [25, 53, 3306, 27017];
@@ -59,7 +60,7 @@ function fromAppProtocol(value: string): AppProtocol | undefined {
  * server speaks first, like a backup stream handed to whoever connects.
  */
 export function sendOnlyListenPorts(container: any): number[] {
-  const words = [container?.command, container?.args].flatMap(a => Array.isArray(a) ? a.map(String) : []).join(' ');
+  const words = commandWords(container).join(' ');
   const ports: number[] = [];
   for (const command of words.split(/[;&|]|\bthen\b|\bdo\b/)) {
     if (/\b(n?cat|nc|netcat)\b/.test(command) && /--send-only\b/.test(command) && /(^|\s)(-l|--listen|-[a-z]*l[a-z]*)(\s|$)/.test(command)) {

@@ -48,7 +48,13 @@ interface Reported {
 }
 
 const TOOL = 'cdk8s-stateful-mesh';
-const DOCS = 'https://github.com/cdk8s-stateful-mesh/cdk8s-stateful-mesh/blob/main/docs/rules.md';
+/** The rules' docs page: docs/rules.md has a heading per code. */
+export const DOCS = 'https://github.com/cdk8s-stateful-mesh/cdk8s-stateful-mesh/blob/main/docs/rules.md';
+
+/** The docs anchor of a rule. */
+export function helpUri(code: string): string {
+  return `${DOCS}#${code.toLowerCase()}`;
+}
 
 /** Every finding of the result with its position, in file order, then line and column. */
 function reported(result: LintResult): Reported[] {
@@ -181,7 +187,7 @@ export function formatSarif(result: LintResult): string {
     shortDescription: { text: r.title },
     fullDescription: { text: r.description },
     help: { text: `${r.title}: ${r.description}${r.istioCode ? ` (istioctl analyze ${r.istioCode})` : ''}` },
-    helpUri: `${DOCS}#${r.code.toLowerCase()}`,
+    helpUri: helpUri(r.code),
     defaultConfiguration: { level: SARIF_LEVEL[r.severity] },
     properties: r.istioCode ? { istioCode: r.istioCode } : {},
   }));

@@ -100,7 +100,9 @@ export const EXTERNAL_NAME_PORT = defineRule({
 
 /** The server-first protocol of a Service's port: by its number or name, or a send-only listener of the selected pods. */
 function serverFirstPorts(inv: Inventory, service: ServiceInfo): (port: ServicePortInfo) => string | undefined {
-  const known = SERVER_FIRST_OF.get(service);
+  // per Service, once for SM102 and SM104
+  const cache = inv.derived('serverFirstPorts', () => new Map<ServiceInfo, (port: ServicePortInfo) => string | undefined>());
+  const known = cache.get(service);
   if (known) {
     return known;
   }
@@ -113,12 +115,9 @@ function serverFirstPorts(inv: Inventory, service: ServiceInfo): (port: ServiceP
     }
   }
   const lookup = (port: ServicePortInfo) => serverFirstProtocol(port, galera) ?? sendOnly.get(typeof port.targetPort === 'number' ? port.targetPort : port.port);
-  SERVER_FIRST_OF.set(service, lookup);
+  cache.set(service, lookup);
   return lookup;
 }
-
-/** serverFirstPorts() per Service: SM102 and SM104 both ask. */
-const SERVER_FIRST_OF = new WeakMap<ServiceInfo, (port: ServicePortInfo) => string | undefined>();
 
 export const SERVER_FIRST_SNIFFED = defineRule({
   code: 'SM104',

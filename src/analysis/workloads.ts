@@ -2,10 +2,10 @@ import { engineOf } from './engine-ports';
 import { Severity } from './finding';
 import { Inventory, ServiceInfo, Workload } from './inventory';
 import { isIstioControlPlane } from './mesh-state';
-import { asArray, isObject } from './objects';
+import { asArray, commandWords, isObject } from './objects';
 import { defineRule, Rule } from './rule';
 import { forwardEnvReferences } from '../private/env';
-import { ISTIO_PROXY_UID } from '../private/istio-constants';
+import { EXCLUDE_OUTBOUND_PORTS_ANNOTATION, ISTIO_PROXY_UID, NATIVE_SIDECAR_ANNOTATION } from '../private/istio-constants';
 import { MAX_STATEFUL_SET_NAME } from '../private/validation';
 
 /** Containers Istio injects itself; the validation init container runs as the proxy UID on purpose. */
@@ -66,7 +66,7 @@ function podNamesNeeded(inv: Inventory, workload: Workload): string | undefined 
     const env = asArray(ref.container.env).filter(isObject);
     const nameVars = env.filter(e => e.valueFrom?.fieldRef?.fieldPath === 'metadata.name').map(e => String(e.name));
     const texts = [...env.filter(e => typeof e.value === 'string').map(e => `${e.name}=${e.value}`),
-      ...[ref.container.command, ref.container.args].flatMap(a => asArray(a).map(String))];
+      ...commandWords(ref.container)];
     for (const text of texts) {
       if (nameVars.some(v => text.includes(`$(${v}).`)) || /\$\(HOSTNAME\)\.|\$\{?HOSTNAME\}?\.|hostname -f|hostname --fqdn/.test(text)) {
         return `container '${ref.container.name}' builds an address on the pod name (${text.length > 60 ? `${text.slice(0, 60)}...` : text})`;
@@ -338,6 +338,8 @@ export const POD_IP_ADVERTISED = defineRule({
     + '(`$(PATRONI_KUBERNETES_POD_IP):5432`). A pod IP read for another purpose (Patroni writing its leader Endpoints) is not reported.',
   check(inv, report) {
     for (const workload of statefulSets(inv)) {
+      // what a member should advertise after its pod name: the headless Service's domain
+      const stableDomain = `${workload.object.body.spec?.serviceName || '<headless service>'}.${workload.object.namespace}.svc.${inv.clusterDomain}`;
       for (const ref of workload.containers) {
         const env = asArray(ref.container.env).filter(isObject);
         const podIpVars = new Set(env.filter(e => ['status.podIP', 'status.podIPs'].includes(e.valueFrom?.fieldRef?.fieldPath)).map(e => String(e.name)));
@@ -351,8 +353,7 @@ export const POD_IP_ADVERTISED = defineRule({
         if (/(^|\/)patroni$/.test(image) && names.has('PATRONI_KUBERNETES_POD_IP') && !names.has('PATRONI_POSTGRESQL_CONNECT_ADDRESS')) {
           report(workload.object, `container '${ref.container.name}' runs Patroni's image without PATRONI_POSTGRESQL_CONNECT_ADDRESS, so its entrypoint `
             + 'advertises the pod IP (hostname --ip-address), which changes when the pod is rescheduled; set PATRONI_POSTGRESQL_CONNECT_ADDRESS and '
-            + `PATRONI_RESTAPI_CONNECT_ADDRESS to '$(PATRONI_NAME).${workload.object.body.spec?.serviceName || '<headless service>'}.`
-            + `${workload.object.namespace}.svc.${inv.clusterDomain}:<port>'`, `${ref.path}.env`);
+            + `PATRONI_RESTAPI_CONNECT_ADDRESS to '$(PATRONI_NAME).${stableDomain}:<port>'`, `${ref.path}.env`);
         }
         env.forEach((e, i) => {
           const name = String(e.name ?? '');
@@ -366,8 +367,7 @@ export const POD_IP_ADVERTISED = defineRule({
           }
           const how = direct ? 'is the pod IP (fieldRef status.podIP)' : `= '${e.value}' is built from the pod IP ($(${via}))`;
           report(workload.object, `container '${ref.container.name}' env ${name} ${how}, which changes when the pod is rescheduled; `
-            + `advertise the stable name instead: '$(POD_NAME).${workload.object.body.spec?.serviceName || '<headless service>'}.`
-            + `${workload.object.namespace}.svc.${inv.clusterDomain}' with POD_NAME from fieldRef metadata.name`, `${ref.path}.env[${i}]`);
+            + `advertise the stable name instead: '$(POD_NAME).${stableDomain}' with POD_NAME from fieldRef metadata.name`, `${ref.path}.env[${i}]`);
         });
       }
     }
@@ -378,7 +378,7 @@ export const POD_IP_ADVERTISED = defineRule({
 const NETWORK_COMMANDS = /(^|[\s;&|(/'"])(curl|wget|nc|ncat|netcat|telnet|pg_isready|psql|mysql|mysqladmin|mariadb|mariadb-admin|redis-cli|valkey-cli|mongo|mongosh|cqlsh|kafka-topics(\.sh)?|kubectl|git|aws|gsutil|vault|etcdctl|zkCli\.sh)(\s|$)|\/dev\/tcp\//;
 
 function initNeedsNetwork(container: any): string | undefined {
-  const words = [container?.command, container?.args].flatMap(a => Array.isArray(a) ? a.map(String) : []).join(' ');
+  const words = commandWords(container).join(' ');
   const match = NETWORK_COMMANDS.exec(words);
   if (!match) {
     return undefined;
@@ -407,8 +407,8 @@ export const INIT_CONTAINER_BEFORE_SIDECAR = defineRule({
         continue;
       }
       const a = workload.podAnnotations;
-      if (a['sidecar.istio.io/nativeSidecar'] === 'true' || a['traffic.sidecar.istio.io/excludeOutboundIPRanges'] !== undefined
-        || a['traffic.sidecar.istio.io/excludeOutboundPorts'] !== undefined || a['sidecar.istio.io/interceptionMode'] === 'NONE') {
+      if (a[NATIVE_SIDECAR_ANNOTATION] === 'true' || a['traffic.sidecar.istio.io/excludeOutboundIPRanges'] !== undefined
+        || a[EXCLUDE_OUTBOUND_PORTS_ANNOTATION] !== undefined || a['sidecar.istio.io/interceptionMode'] === 'NONE') {
         continue;
       }
       const podUser = workload.podSpec.securityContext?.runAsUser;
