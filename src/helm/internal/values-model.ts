@@ -23,7 +23,6 @@ export interface ValueLeaf {
   readonly schema: Record<string, unknown>;
 }
 
-/** A build's input under construction. */
 /** The settings of one workload while a build's input is put together. */
 interface MutableOverride {
   replicas?: number;
@@ -32,6 +31,7 @@ interface MutableOverride {
   readonly claims: Map<string, ClaimOverride>;
 }
 
+/** A build's input under construction. */
 export class InputBuilder {
   private readonly overrides = new Map<string, MutableOverride>();
   private readonly values = new Map<string, string>();
