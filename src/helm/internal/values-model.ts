@@ -173,6 +173,7 @@ function quoted(value: string): string {
 export interface WorkloadValues {
   readonly workload: FoundWorkload;
   readonly key: string;
+  /** The allowed numbers of pods, smallest first, the workload's own among them. */
   readonly replicaChoices: number[];
   readonly replicaChoicesDefaulted: boolean;
   readonly presets: HelmResourcePreset[];
@@ -194,7 +195,7 @@ export function workloadValues(chartName: string, w: WorkloadValues, sentinelInd
   const where = w.workload.path;
 
   // replicas: every allowed count is built
-  const counts = [...new Set([...w.replicaChoices, replicas])].sort((a, b) => a - b);
+  const counts = w.replicaChoices;
   const replicasPath = [w.key, 'replicas'];
   dimensions.push({
     id: replicasPath.join('.'),
