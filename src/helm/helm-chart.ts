@@ -510,7 +510,8 @@ export class HelmChart {
         replicaChoicesDefaulted: option?.replicaChoices === undefined,
         presets: presets.filter((_, c) => !refusedPresets.has(c + 1)),
         presetsDefaulted: option?.resourcePresets === undefined,
-        refused: [...[...refusedReplicas].map(c => `replicas ${counts[c]}`), ...[...refusedPresets].map(c => `preset ${presets[c - 1].name}`)],
+        refusedReplicas: [...refusedReplicas].map(c => counts[c]),
+        refusedPresets: [...refusedPresets].map(c => presets[c - 1].name),
         statefulSet,
       }, next);
       substitutions.push(...values.substitutions);

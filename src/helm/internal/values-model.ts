@@ -136,8 +136,7 @@ export function parseSize(value: string): Size {
 }
 
 /** `Not offered (the app refuses them): nano, micro.` */
-function notOffered(refused: string[], prefix: string): string[] {
-  const names = refused.filter(r => r.startsWith(prefix)).map(r => r.slice(prefix.length));
+function notOffered(names: ReadonlyArray<string | number>): string[] {
   return names.length === 0 ? [] : [`Not offered (the app refuses ${names.length === 1 ? 'it' : 'them'}): ${names.join(', ')}.`];
 }
 
@@ -178,8 +177,10 @@ export interface WorkloadValues {
   readonly replicaChoicesDefaulted: boolean;
   readonly presets: HelmResourcePreset[];
   readonly presetsDefaulted: boolean;
-  /** Choices the app refuses (an engine's quorum rule, a memory limit below its minimum), for the comments. */
-  readonly refused: string[];
+  /** Numbers of pods the app refuses (an engine's quorum rule), for the comments. */
+  readonly refusedReplicas: number[];
+  /** Names of presets the app refuses (a memory limit below its minimum), for the comments. */
+  readonly refusedPresets: string[];
   /** The StatefulSet manifest of the discovery build. */
   readonly statefulSet: any;
 }
@@ -203,7 +204,7 @@ export function workloadValues(chartName: string, w: WorkloadValues, sentinelInd
       path: replicasPath,
       defaultValue: replicas,
       comment: [`Pods: one of ${counts.join(', ')}. Everything derived from it (peer lists, quorum sizes, seeds) follows.`,
-        ...notOffered(w.refused, 'replicas ')],
+        ...notOffered(w.refusedReplicas)],
       schema: { type: 'integer', minimum: 1, enum: counts, description: `Pods of ${w.workload.description}` },
     },
     labels: counts,
@@ -251,7 +252,7 @@ export function workloadValues(chartName: string, w: WorkloadValues, sentinelInd
         `Container resources: "${DEFAULT_PRESET_NAME}" (the app's own: ${describeResources(container.resources)}), or a preset:`,
         ...w.presets.map(p => `  ${p.name}: ${describeResources(kubeResources(p.resources))}`),
         'Settings derived from the memory limit (heap, caches, quotas) follow it.',
-        ...notOffered(w.refused, 'preset '),
+        ...notOffered(w.refusedPresets),
       ],
       schema: { type: 'string', enum: presetNames, description: `Resources of the main container of ${w.workload.description}` },
     },
