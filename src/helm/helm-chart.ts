@@ -355,7 +355,7 @@ export class HelmChart {
     const kept = allowed.dimensions.map((_, i) => singles[i].size > 0);
     const model: Model = { substitutions, dimensions: allowed.dimensions.filter((_, i) => kept[i]), blocks: allowed.blocks };
     const dependsOn = singles.filter((_, i) => kept[i]);
-    const buildFinal = (assignment: number[]) => this.synthesiseOnce(this.input(model, assignment, textOf(1), NAMESPACE_SENTINEL[1]));
+    const buildFinal = (assignment: number[]) => build(model, assignment);
     const base = reference(model);
     const sentinels = sentinelTexts([namespace, ...substitutions], 1);
     // the self-check's value expressions: each renders as the placeholder the builds were made with
