@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { DeclaredValue, HelmBuildContext } from './build-context';
 import { chartYaml, helpersTpl, notesTxt, valuesSchema, valuesYaml } from './internal/chart-files';
 import { BuildInput, joinDocuments, synthesise, Synthesis } from './internal/synthesis';
-import { Choice, evaluate, serialize, templateLines, TemplateNode, variantsTemplate } from './internal/template-text';
+import { Choice, evaluate, SentinelText, serialize, templateLines, TemplateNode, variantsTemplate } from './internal/template-text';
 import { declaredValue, Dimension, InputBuilder, leafProblem, Substitution, TextOf, ValueLeaf, valuesKey, workloadValues } from './internal/values-model';
 import { HelmResourcePreset } from './resource-preset';
 
@@ -337,9 +337,9 @@ export class HelmChart {
     // values that change nothing are no values: an image the app does not take, resources a StatefulSet gets elsewhere
     const firstText = first.files.map(f => joinDocuments(f.objects)).join('\n');
     const substitutions = allowed.substitutions.filter(s => !s.apply || firstText.includes(s.sentinel(1)));
+    const ref = objectTexts(first);
     const singles = allowed.dimensions.map((d, i) => {
       const changed = new Set<string>();
-      const ref = objectTexts(first);
       for (let c = 0; c < d.cases; c++) {
         if (c !== d.defaultCase) {
           const texts = objectTexts(build(allowed, reference(allowed).map((r, j) => (j === i ? c : r))));
@@ -355,9 +355,15 @@ export class HelmChart {
     const kept = allowed.dimensions.map((_, i) => singles[i].size > 0);
     const model: Model = { substitutions, dimensions: allowed.dimensions.filter((_, i) => kept[i]), blocks: allowed.blocks };
     const dependsOn = singles.filter((_, i) => kept[i]);
-    const buildFinal = (assignment: number[]) => this.synthesiseOnce(this.input(model, assignment, textOf(1), NAMESPACE_SENTINEL[1]));
+    const buildFinal = (assignment: number[]) => build(model, assignment);
     const base = reference(model);
-    const sentinels = [namespace, ...substitutions].map(s => ({ sentinel: s.sentinel(1), expression: s.expression, scalar: s.scalar }));
+    const sentinels = sentinelTexts([namespace, ...substitutions], 1);
+    // the self-check's value expressions: each renders as the placeholder the builds were made with
+    const expressions = new Map<string, string>();
+    for (const s of sentinels) {
+      expressions.set(s.expression, s.sentinel);
+      expressions.set(s.scalar, s.sentinel);
+    }
 
     // conditions, recorded for the self-check
     const conditions = new Map<string, { dimension: number; cases: number[] }>();
@@ -407,11 +413,6 @@ export class HelmChart {
       });
       const template = serialize(nodes);
       // self-check: the template renders every build it was made from, byte for byte
-      const expressions = new Map<string, string>();
-      for (const s of [namespace, ...substitutions]) {
-        expressions.set(s.expression, s.sentinel(1));
-        expressions.set(s.scalar, s.sentinel(1));
-      }
       for (const assignment of built.values()) {
         const rendered = evaluate(template, condition => {
           const c = conditions.get(condition);
@@ -509,7 +510,8 @@ export class HelmChart {
         replicaChoicesDefaulted: option?.replicaChoices === undefined,
         presets: presets.filter((_, c) => !refusedPresets.has(c + 1)),
         presetsDefaulted: option?.resourcePresets === undefined,
-        refused: [...[...refusedReplicas].map(c => `replicas ${counts[c]}`), ...[...refusedPresets].map(c => `preset ${presets[c - 1].name}`)],
+        refusedReplicas: [...refusedReplicas].map(c => counts[c]),
+        refusedPresets: [...refusedPresets].map(c => presets[c - 1].name),
         statefulSet,
       }, next);
       substitutions.push(...values.substitutions);
@@ -575,11 +577,10 @@ function objectOrder(file: string, model: Model, base: number[], dependsOn: Arra
 
 /** The two reference builds, with placeholder sets 1 and 2, must give the same templates: a value is used verbatim only. */
 function checkSameTemplates(name: string, first: Synthesis, second: Synthesis, substitutions: Substitution[]): void {
-  const lines = (synthesis: Synthesis, set: 1 | 2) => synthesis.files.map(f => ({
-    name: f.name,
-    objects: f.objects.map(o => templateLines(o.text,
-      substitutions.map(s => ({ sentinel: s.sentinel(set), expression: s.expression, scalar: s.scalar })))),
-  }));
+  const lines = (synthesis: Synthesis, set: 1 | 2) => {
+    const sentinels = sentinelTexts(substitutions, set);
+    return synthesis.files.map(f => ({ name: f.name, objects: f.objects.map(o => templateLines(o.text, sentinels)) }));
+  };
   const a = lines(first, 1);
   const b = lines(second, 2);
   a.forEach((file, i) => {
@@ -593,6 +594,11 @@ function checkSameTemplates(name: string, first: Synthesis, second: Synthesis, s
       }
     });
   });
+}
+
+/** The placeholders of one set, each with the template actions that replace it. */
+function sentinelTexts(substitutions: readonly Substitution[], set: 1 | 2): SentinelText[] {
+  return substitutions.map(s => ({ sentinel: s.sentinel(set), expression: s.expression, scalar: s.scalar }));
 }
 
 function leavesOf(model: Model): ValueLeaf[] {

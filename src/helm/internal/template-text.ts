@@ -6,7 +6,7 @@
  * - `templateLines()`: one text, built with placeholder strings (sentinels), becomes template lines: literal `{{` is
  *   escaped, and each sentinel becomes the expression of its value (`{{ .Release.Namespace }}` inside a longer string,
  *   a quoting helper where it is the whole YAML scalar, since YAML would read `true` or `123` as another type);
- * - `emitVariants()`: the template lines of one object, built with each combination of the choices it depends on,
+ * - `variantsTemplate()`: the template lines of one object, built with each combination of the choices it depends on,
  *   become one template: lines common to every combination are written once, and each run of lines that differs becomes
  *   an `if`/`else if`/`else` over the values it depends on.
  *

@@ -23,7 +23,6 @@ export interface ValueLeaf {
   readonly schema: Record<string, unknown>;
 }
 
-/** A build's input under construction. */
 /** The settings of one workload while a build's input is put together. */
 interface MutableOverride {
   replicas?: number;
@@ -32,6 +31,7 @@ interface MutableOverride {
   readonly claims: Map<string, ClaimOverride>;
 }
 
+/** A build's input under construction. */
 export class InputBuilder {
   private readonly overrides = new Map<string, MutableOverride>();
   private readonly values = new Map<string, string>();
@@ -136,8 +136,7 @@ export function parseSize(value: string): Size {
 }
 
 /** `Not offered (the app refuses them): nano, micro.` */
-function notOffered(refused: string[], prefix: string): string[] {
-  const names = refused.filter(r => r.startsWith(prefix)).map(r => r.slice(prefix.length));
+function notOffered(names: ReadonlyArray<string | number>): string[] {
   return names.length === 0 ? [] : [`Not offered (the app refuses ${names.length === 1 ? 'it' : 'them'}): ${names.join(', ')}.`];
 }
 
@@ -173,12 +172,15 @@ function quoted(value: string): string {
 export interface WorkloadValues {
   readonly workload: FoundWorkload;
   readonly key: string;
+  /** The allowed numbers of pods, smallest first, the workload's own among them. */
   readonly replicaChoices: number[];
   readonly replicaChoicesDefaulted: boolean;
   readonly presets: HelmResourcePreset[];
   readonly presetsDefaulted: boolean;
-  /** Choices the app refuses (an engine's quorum rule, a memory limit below its minimum), for the comments. */
-  readonly refused: string[];
+  /** Numbers of pods the app refuses (an engine's quorum rule), for the comments. */
+  readonly refusedReplicas: number[];
+  /** Names of presets the app refuses (a memory limit below its minimum), for the comments. */
+  readonly refusedPresets: string[];
   /** The StatefulSet manifest of the discovery build. */
   readonly statefulSet: any;
 }
@@ -194,7 +196,7 @@ export function workloadValues(chartName: string, w: WorkloadValues, sentinelInd
   const where = w.workload.path;
 
   // replicas: every allowed count is built
-  const counts = [...new Set([...w.replicaChoices, replicas])].sort((a, b) => a - b);
+  const counts = w.replicaChoices;
   const replicasPath = [w.key, 'replicas'];
   dimensions.push({
     id: replicasPath.join('.'),
@@ -202,7 +204,7 @@ export function workloadValues(chartName: string, w: WorkloadValues, sentinelInd
       path: replicasPath,
       defaultValue: replicas,
       comment: [`Pods: one of ${counts.join(', ')}. Everything derived from it (peer lists, quorum sizes, seeds) follows.`,
-        ...notOffered(w.refused, 'replicas ')],
+        ...notOffered(w.refusedReplicas)],
       schema: { type: 'integer', minimum: 1, enum: counts, description: `Pods of ${w.workload.description}` },
     },
     labels: counts,
@@ -250,7 +252,7 @@ export function workloadValues(chartName: string, w: WorkloadValues, sentinelInd
         `Container resources: "${DEFAULT_PRESET_NAME}" (the app's own: ${describeResources(container.resources)}), or a preset:`,
         ...w.presets.map(p => `  ${p.name}: ${describeResources(kubeResources(p.resources))}`),
         'Settings derived from the memory limit (heap, caches, quotas) follow it.',
-        ...notOffered(w.refused, 'preset '),
+        ...notOffered(w.refusedPresets),
       ],
       schema: { type: 'string', enum: presetNames, description: `Resources of the main container of ${w.workload.description}` },
     },
