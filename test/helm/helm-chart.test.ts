@@ -287,6 +287,20 @@ describe('HelmChart fails', () => {
     expect(() => computing.files()).toThrow('a value is not used verbatim');
   });
 
+  test('when the app writes a placeholder of the chart, also beside a value of its own named namespace', () => {
+    for (const key of ['tag', 'namespace']) {
+      const clashing = helmChart({
+        builder: {
+          buildApp: (scope, context) => {
+            const c = new Chart(scope, 'app', { namespace: context.namespace });
+            new kplus.ConfigMap(c, 'Config', { data: { value: context.value(key, 'v1'), other: 'zz1value1zz' } });
+          },
+        },
+      });
+      expect(() => clashing.files()).toThrow('the app writes \'zz1value1zz\', a placeholder of the chart; rename it');
+    }
+  });
+
   test('to write into a directory that holds files but no chart', () => {
     const dir = writeChart({ 'notes.txt': 'mine' });
     try {
