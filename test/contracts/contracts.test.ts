@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { ContainerContract, EngineContract } from './contract';
 import { MeshAwareDatabase } from '../../src';
+import { synth } from '../support/manifests';
 import { PRESETS, PresetCase } from '../support/presets';
 
 /** Every contract file of this folder. */
@@ -22,7 +23,7 @@ interface Pod {
 function synthPreset(preset: PresetCase, variant: boolean): Pod {
   const chart = new Chart(Testing.app(), 'contract', { namespace: 'db' });
   new MeshAwareDatabase(chart, 'Db', { name: 'db', replicas: preset.replicas.includes(3) ? 3 : preset.replicas[0], image: preset.image, engine: preset.engine(chart, variant) });
-  const manifests = Testing.synth(chart);
+  const manifests = synth(chart); // schema-validated, as every manifest the tests synthesise
   const sts = manifests.find(m => m.kind === 'StatefulSet');
   const pod = sts.spec.template.spec;
   return { manifests, sts, headlessFqdn: `${sts.spec.serviceName}.db.svc.cluster.local`, containers: [...pod.initContainers ?? [], ...pod.containers] };
