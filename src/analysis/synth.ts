@@ -3,7 +3,6 @@ import { IConstruct } from 'constructs';
 import { analyzeInventory, checkSuppression } from './analyzer';
 import { AnalyzeOptions, Finding, Severity } from './finding';
 import { Inventory } from './inventory';
-import { meets } from './traffic/edge';
 import { appTrafficFacts, intentProblems } from './traffic/intent';
 import { ModelEdge } from './traffic/model';
 import { trafficModelOf } from './traffic-rules';
@@ -305,8 +304,7 @@ function failingIntendedEdges(chart: Chart, options: AnalyzeOptions, objects: Ap
     const facts = appTrafficFacts(chart.node.root);
     // the analyzer's own model of the same inventory, with the constructs' facts: the input is indexed once
     edges = (facts.intended?.length ?? 0) + (facts.protected?.length ?? 0) === 0 ? []
-      : trafficModelOf(inventoryOf(objects, options, key)).withFacts(facts).intendedEdges()
-        .filter(e => e.edge.expected !== undefined && !meets(e.edge.verdict, e.edge.expected));
+      : trafficModelOf(inventoryOf(objects, options, key)).withFacts(facts).unmetIntendedEdges();
     objects.traffic.set(key, edges);
   }
   return edges;

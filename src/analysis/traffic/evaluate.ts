@@ -266,15 +266,25 @@ function bypassedBy(why: string): string | undefined {
   return why.startsWith(EXCLUDE_INBOUND_PORTS_ANNOTATION) ? `annotation ${why}` : undefined;
 }
 
+/** Whether a Service declares a workload's port as HTTP or gRPC, by workload and port (the inventory does not change). */
+const HTTP_PORTS = new WeakMap<Workload, Map<number, boolean>>();
+
 /** Where the destination's policies are enforced: its sidecar (TCP or HTTP port) or its ztunnel. */
 function enforcerFor(ctx: EvaluationContext, destination: Destination, port: number): Enforcer {
   if (destination.dataplane === 'ambient') {
     return 'ztunnel';
   }
-  const http = ctx.inv.servicesOf(destination.workload).some(s => s.ports.some(p =>
-    ctx.inv.targetPortOn(p, destination.workload) === port && istioProtocol(p)?.layer7 === true));
+  const byPort = HTTP_PORTS.get(destination.workload) ?? new Map<number, boolean>();
+  HTTP_PORTS.set(destination.workload, byPort);
+  let http = byPort.get(port);
+  if (http === undefined) {
+    http = ctx.inv.servicesOf(destination.workload).some(s => s.ports.some(p =>
+      ctx.inv.targetPortOn(p, destination.workload) === port && istioProtocol(p)?.layer7 === true));
+    byPort.set(port, http);
+  }
   return http ? 'sidecar-http' : 'sidecar-tcp';
 }
+
 
 function sourcePrincipal(ctx: EvaluationContext, source: Source): string | undefined {
   if (source.namespace === undefined) {
@@ -292,13 +302,20 @@ function identityOf(principal: string | undefined): { principal?: string; namesp
   return { principal, namespace: match?.[1] };
 }
 
-/** The destination pods as a NetworkPolicy sees them. */
+const NETWORK_PEERS = new WeakMap<Workload, NetworkPeer>();
+
+/** The destination pods as a NetworkPolicy sees them (one per workload: a workload's pods do not change). */
 function networkPeerOf(workload: Workload): NetworkPeer {
-  return {
-    namespace: workload.object.namespace,
-    podLabels: workload.podLabels,
-    namedPorts: Object.fromEntries(workload.ports.filter(p => p.name).map(p => [p.name!, p.port])),
-  };
+  let peer = NETWORK_PEERS.get(workload);
+  if (!peer) {
+    peer = {
+      namespace: workload.object.namespace,
+      podLabels: workload.podLabels,
+      namedPorts: Object.fromEntries(workload.ports.filter(p => p.name).map(p => [p.name!, p.port])),
+    };
+    NETWORK_PEERS.set(workload, peer);
+  }
+  return peer;
 }
 
 function denied(reason: string, decidedBy?: string | K8sObject, via?: WaypointInfo): Outcome {

@@ -6,7 +6,7 @@ import { Inventory, ServiceInfo, Workload } from '../inventory';
 import { asArray, isObject, toPortNumber } from '../objects';
 import { AuthorizationIndex } from './authorization';
 import { DestinationRuleIndex } from './destination-rule';
-import { AddressResolution, EdgeExpectation, EdgeIntent, TrafficEdge } from './edge';
+import { AddressResolution, EdgeExpectation, EdgeIntent, meets, TrafficEdge, TrafficVerdict } from './edge';
 import { AMBIENT_PROBE_IP, evaluate, EvaluationContext, Outcome } from './evaluate';
 import { NetworkPolicyIndex } from './network-policy';
 import { Addressing, Dataplane, Destination, serviceAccountOf, Source, workloadLabel } from './participants';
@@ -100,6 +100,10 @@ interface Reached {
 interface SharedIndexes {
   readonly workloadsByAccount: Map<string, Workload[]>;
   readonly destinations: Map<Workload, Destination>;
+  /** How peers and other sources reach each port of a workload's pods. */
+  readonly reachedByPort: Map<Workload, Map<number, { readonly peer: Reached[]; readonly client: Reached[] }>>;
+  /** The governing headless Service of each StatefulSet asked about. */
+  readonly governing: Map<Workload, ServiceInfo | undefined>;
   references?: Map<Workload, Array<{ from: Workload; port: number }>>;
   workloadsByObject?: Map<object, Workload>;
 }
@@ -147,7 +151,7 @@ export class TrafficModel {
       waypoints: new WaypointIndex(inv, facts.waypoints ?? []),
       dataplaneOf: w => dataplaneOf(w),
     };
-    this.shared = { workloadsByAccount: new Map(), destinations: new Map() };
+    this.shared = { workloadsByAccount: new Map(), destinations: new Map(), reachedByPort: new Map(), governing: new Map() };
     this.outcomes = new Map();
     for (const workload of inv.workloads) {
       const key = `${workload.object.namespace}/${serviceAccountOf(workload)}`;
@@ -192,6 +196,19 @@ export class TrafficModel {
 
   /** The edges the constructs intend, and the sources they did not admit to the workloads they protect. */
   public intendedEdges(): ModelEdge[] {
+    return this.intendedWhere(() => true);
+  }
+
+  /**
+   * The intended edges (and the sources nobody admitted) whose verdict does not meet what they must: what synthesis
+   * refuses. Only those become edges; the others are decided and dropped.
+   */
+  public unmetIntendedEdges(): ModelEdge[] {
+    return this.intendedWhere((verdict, expected) => !meets(verdict, expected));
+  }
+
+  /** The intended edges, and the sources nobody admitted to the protected workloads, whose outcome `keep` accepts. */
+  private intendedWhere(keep: (verdict: TrafficVerdict, expected: EdgeExpectation) => boolean): ModelEdge[] {
     const edges: ModelEdge[] = [];
     for (const intended of this.facts.intended ?? []) {
       const workload = this.findWorkload(intended.destination);
@@ -203,7 +220,11 @@ export class TrafficModel {
       const ports = intended.intent === EdgeIntent.PROBE && intended.ports.length === 0 ? probePorts(workload) : intended.ports;
       for (const port of ports) {
         for (const { addressing, evaluatedPort } of this.addressings(workload, port, intended.intent, source)) {
-          edges.push(this.modelEdge(source, destination, port, addressing, intended.intent, intended.expected, evaluatedPort, intended.owner));
+          const outcome = this.outcome(source, destination, evaluatedPort, addressing);
+          if (keep(outcome.verdict, intended.expected)) {
+            edges.push(this.modelEdge(source, destination, port, addressing, intended.intent, intended.expected, evaluatedPort, outcome,
+              intended.owner));
+          }
         }
       }
     }
@@ -221,7 +242,7 @@ export class TrafficModel {
       const workload = this.findWorkload(protectedWorkload.destination);
       if (workload) {
         const admittedNamespaces = admittedByDestination.get(destinationKey(protectedWorkload.destination)) ?? new Set<string>();
-        const unintended = this.unintendedEdges(workload, admittedNamespaces, EdgeExpectation.DENIED);
+        const unintended = this.unintendedEdges(workload, admittedNamespaces, EdgeExpectation.DENIED, keep);
         edges.push(...unintended.map(edge => ({ edge, owner: protectedWorkload.owner })));
       }
     }
@@ -245,7 +266,8 @@ export class TrafficModel {
     const edges: ModelEdge[] = [];
     const add = (source: Source, port: number, intent: EdgeIntent) => {
       for (const { addressing, evaluatedPort } of this.addressings(workload, port, intent, source)) {
-        edges.push(this.modelEdge(source, destination, port, addressing, intent, undefined, evaluatedPort));
+        const outcome = this.outcome(source, destination, evaluatedPort, addressing);
+        edges.push(this.modelEdge(source, destination, port, addressing, intent, undefined, evaluatedPort, outcome));
       }
     };
     const ports = [...new Set(workload.ports.map(p => p.port))];
@@ -279,7 +301,8 @@ export class TrafficModel {
   }
 
   /** Another pod of the namespace, a pod of another namespace, a client outside the mesh: on every port. */
-  private unintendedEdges(workload: Workload, admittedNamespaces: ReadonlySet<string>, expected?: EdgeExpectation): TrafficEdge[] {
+  private unintendedEdges(workload: Workload, admittedNamespaces: ReadonlySet<string>, expected?: EdgeExpectation,
+    keep?: (verdict: TrafficVerdict, expected: EdgeExpectation) => boolean): TrafficEdge[] {
     const destination = this.destination(workload);
     const dataplane: Dataplane = destination.dataplane === 'none' ? 'sidecar' : destination.dataplane;
     const ns = workload.object.namespace;
@@ -292,7 +315,10 @@ export class TrafficModel {
     for (const source of sources) {
       for (const port of [...new Set(workload.ports.map(p => p.port))]) {
         for (const { addressing, evaluatedPort } of this.addressings(workload, port, EdgeIntent.UNINTENDED, source)) {
-          edges.push(this.edge(source, destination, port, addressing, EdgeIntent.UNINTENDED, expected, evaluatedPort));
+          const outcome = this.outcome(source, destination, evaluatedPort, addressing);
+          if (!keep || expected === undefined || keep(outcome.verdict, expected)) {
+            edges.push(this.modelEdge(source, destination, port, addressing, EdgeIntent.UNINTENDED, expected, evaluatedPort, outcome).edge);
+          }
         }
       }
     }
@@ -309,6 +335,18 @@ export class TrafficModel {
       const agent = dataplaneOf(workload).dataplane === 'sidecar' && (intent === EdgeIntent.SCRAPER ? port === AGENT_PORT : rewritesProbes(workload));
       return [{ addressing: { kind: 'pod' }, evaluatedPort: agent ? AGENT_PORT : port }];
     }
+    const byPort = this.shared.reachedByPort.get(workload) ?? new Map<number, { readonly peer: Reached[]; readonly client: Reached[] }>();
+    this.shared.reachedByPort.set(workload, byPort);
+    let reached = byPort.get(port);
+    if (!reached) {
+      reached = this.reach(workload, port);
+      byPort.set(port, reached);
+    }
+    return intent === EdgeIntent.PEER && source.workload === workload ? reached.peer : reached.client;
+  }
+
+  /** How a peer, and any other source, reaches a port of the workload's pods (the same for every source of the kind). */
+  private reach(workload: Workload, port: number): { readonly peer: Reached[]; readonly client: Reached[] } {
     const services = this.inv.servicesOf(workload)
       .flatMap(service => service.ports
         .filter(p => this.inv.targetPortOn(p, workload) === port)
@@ -316,34 +354,28 @@ export class TrafficModel {
     const governing = this.governingService(workload);
     const headless = services.filter(s => s.service.headless);
     const chosenHeadless = headless.find(s => s.service === governing) ?? headless[0];
-    if (intent === EdgeIntent.PEER && source.workload === workload) {
-      return chosenHeadless ? [{ addressing: { kind: 'headless', ...chosenHeadless }, evaluatedPort: port }] : [{ addressing: { kind: 'pod' }, evaluatedPort: port }];
-    }
+    const pod: Reached[] = [{ addressing: { kind: 'pod' }, evaluatedPort: port }];
     const found: Reached[] = [
       ...chosenHeadless ? [{ addressing: { kind: 'headless' as const, ...chosenHeadless }, evaluatedPort: port }] : [],
       ...services.filter(s => !s.service.headless && s.service.type !== 'ExternalName')
         .map(s => ({ addressing: { kind: 'service' as const, ...s }, evaluatedPort: port })),
     ];
-    return found.length > 0 ? found : [{ addressing: { kind: 'pod' }, evaluatedPort: port }];
+    return { peer: chosenHeadless ? found.slice(0, 1) : pod, client: found.length > 0 ? found : pod };
   }
 
-  private edge(source: Source, destination: Destination, port: number, addressing: Addressing, intent: EdgeIntent,
-    expected: EdgeExpectation | undefined, evaluatedPort: number): TrafficEdge {
-    return this.modelEdge(source, destination, port, addressing, intent, expected, evaluatedPort).edge;
+  /** The outcome of a source reaching the destination's port by an addressing, evaluated once per model and edge. */
+  private outcome(source: Source, destination: Destination, evaluatedPort: number, addressing: Addressing): Outcome {
+    const memo = `${evaluationKey(source)}\u0000${destination.workload.object.index}\u0000${evaluatedPort}\u0000${addressingKey(addressing)}`;
+    let outcome = this.outcomes.get(memo);
+    if (!outcome) {
+      outcome = evaluate(this.ctx, source, destination, evaluatedPort, addressing);
+      this.outcomes.set(memo, outcome);
+    }
+    return outcome;
   }
 
   private modelEdge(source: Source, destination: Destination, port: number, addressing: Addressing, intent: EdgeIntent,
-    expected: EdgeExpectation | undefined, evaluatedPort: number, owner?: string): ModelEdge {
-    // a workload, the kubelet and a client outside the mesh are what their key says; synthetic sources are not memoised
-    const memo = source.kind === 'workload' || source.kind === 'kubelet' || source.kind === 'outside'
-      ? `${source.key}\u0000${destination.workload.object.index}\u0000${evaluatedPort}\u0000${addressingKey(addressing)}` : undefined;
-    let outcome = memo === undefined ? undefined : this.outcomes.get(memo);
-    if (!outcome) {
-      outcome = evaluate(this.ctx, source, destination, evaluatedPort, addressing);
-      if (memo !== undefined) {
-        this.outcomes.set(memo, outcome);
-      }
-    }
+    expected: EdgeExpectation | undefined, evaluatedPort: number, outcome: Outcome, owner?: string): ModelEdge {
     const { address, resolution } = this.address(destination.workload, port, evaluatedPort, addressing);
     const assumed = source.assumed || destination.assumed;
     const edge: TrafficEdge = {
@@ -394,9 +426,14 @@ export class TrafficModel {
     if (workload.object.kind !== 'StatefulSet') {
       return undefined;
     }
+    if (this.shared.governing.has(workload)) {
+      return this.shared.governing.get(workload);
+    }
     const name = workload.object.body.spec?.serviceName;
     const service = typeof name === 'string' ? this.inv.service(workload.object.namespace, name) : undefined;
-    return service?.headless && this.inv.selectedBy(service).includes(workload) ? service : undefined;
+    const governing = service?.headless && this.inv.selectedBy(service).includes(workload) ? service : undefined;
+    this.shared.governing.set(workload, governing);
+    return governing;
   }
 
   private findWorkload(ref: { readonly kind: string; readonly namespace: string; readonly name: string }): Workload | undefined {
@@ -613,6 +650,18 @@ function assumedWhat(source: Source, destination: Destination): string {
     parts.push(`${destination.label} runs with a sidecar`);
   }
   return parts.join(' and ');
+}
+
+/**
+ * What decides a source's side of an evaluation: a workload, the kubelet and a client outside the mesh are what their
+ * key says; a source the input only names is also its dataplane (assumed or not) and the pod labels it is given.
+ */
+function evaluationKey(source: Source): string {
+  if (source.kind === 'workload' || source.kind === 'kubelet' || source.kind === 'outside') {
+    return source.key;
+  }
+  const labels = source.podLabels === undefined ? '' : Object.entries(source.podLabels).map(([k, v]) => `${k}=${v}`).sort().join(',');
+  return `${source.key}\u0000${source.dataplane}\u0000${source.assumed}\u0000${source.podLabels === undefined ? '-' : labels}`;
 }
 
 function addressingKey(addressing: Addressing): string {
