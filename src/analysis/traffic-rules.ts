@@ -46,7 +46,7 @@ function modelOf(inv: Inventory): { model: TrafficModel; edges: ModelEdge[] } {
 function groups(inv: Inventory, intent: EdgeIntent): Map<string, ModelEdge[]> {
   const byPair = new Map<string, ModelEdge[]>();
   for (const e of modelOf(inv).edges) {
-    if (e.edge.intent === intent && !e.assumed && e.sourceWorkload !== undefined && e.destinationWorkload !== undefined) {
+    if (e.intent === intent && !e.assumed && e.sourceWorkload !== undefined && e.destinationWorkload !== undefined) {
       const key = `${e.sourceWorkload.object.index}\u0000${e.destinationWorkload.object.index}`;
       byPair.set(key, [...byPair.get(key) ?? [], e]);
     }
@@ -63,7 +63,7 @@ export const REFERENCED_BUT_DENIED = defineRule({
     + 'every NetworkPolicy on the way, the server\'s PeerAuthentication and AuthorizationPolicies) and the finding names the object that '
     + 'blocks it. Reported only when the input proves both ends\' dataplane.',
   check(inv, report) {
-    const reachable = new Set(modelOf(inv).edges.filter(e => e.edge.verdict !== TrafficVerdict.DENIED && e.sourceWorkload && e.destinationWorkload)
+    const reachable = new Set(modelOf(inv).edges.filter(e => e.verdict !== TrafficVerdict.DENIED && e.sourceWorkload && e.destinationWorkload)
       .map(e => `${e.sourceWorkload!.object.index}\u0000${e.destinationWorkload!.object.index}`));
     for (const [pair, edges] of groups(inv, EdgeIntent.REFERENCE)) {
       // a host named without a port names every port of the Service: one that gets through is enough
@@ -87,7 +87,7 @@ export const PEERS_CANNOT_REACH = defineRule({
     + 'cluster. The finding names the object that blocks the peers and why. StatefulSets whose pods never name each other are not judged.',
   check(inv, report) {
     for (const edges of groups(inv, EdgeIntent.PEER).values()) {
-      if (edges.length === 0 || edges.some(e => e.edge.verdict !== TrafficVerdict.DENIED) || !namesOwnPods(inv, edges[0].destinationWorkload!)) {
+      if (edges.length === 0 || edges.some(e => e.verdict !== TrafficVerdict.DENIED) || !namesOwnPods(inv, edges[0].destinationWorkload!)) {
         continue;
       }
       const first = edges[0];
@@ -106,11 +106,13 @@ export const OUTBOUND_EXCLUSION_TO_STRICT = defineRule({
     + 'names) that requires mTLS refuses them.',
   check(inv, report) {
     const seen = new Set<string>();
-    for (const { edge, sourceWorkload, clientDecidedBy, assumed } of modelOf(inv).edges) {
-      if (assumed || !sourceWorkload || edge.verdict !== TrafficVerdict.DENIED || !clientDecidedBy?.includes('excludeOutboundPorts')
-        || !edge.decidedBy?.startsWith('PeerAuthentication') && !edge.reason.includes('requires mTLS')) {
+    for (const e of modelOf(inv).edges) {
+      const { sourceWorkload, clientDecidedBy, assumed } = e;
+      if (assumed || !sourceWorkload || e.verdict !== TrafficVerdict.DENIED || !clientDecidedBy?.includes('excludeOutboundPorts')
+        || !e.edge.decidedBy?.startsWith('PeerAuthentication') && !e.edge.reason.includes('requires mTLS')) {
         continue;
       }
+      const edge = e.edge;
       const key = `${sourceWorkload.object.index}:${edge.port}:${edge.destination}`;
       if (seen.has(key)) {
         continue;

@@ -76,9 +76,19 @@ export interface ModelFacts {
   readonly waypoints?: ReadonlyArray<DeclaredWaypoint>;
 }
 
-/** An evaluated edge and, for an intended one, the construct that intends it. */
+/**
+ * An evaluated edge and, for an intended one, the construct that intends it. Its public `edge` (addresses and reasons
+ * written out) is made when first read: most edges are only filtered by their intent and verdict.
+ */
 export interface ModelEdge {
   readonly edge: TrafficEdge;
+  readonly intent: EdgeIntent;
+  readonly verdict: TrafficVerdict;
+  /** The destination's container port. */
+  readonly port: number;
+  readonly expected?: EdgeExpectation;
+  /** Source, destination, port and address: edges with one key are one edge of the graph. */
+  readonly key: string;
   readonly owner?: string;
   /** True when the input does not prove a dataplane the verdict depends on (lint rules skip such edges). */
   readonly assumed?: boolean;
@@ -184,12 +194,12 @@ export class TrafficModel {
     for (const workload of this.inv.workloads) {
       if (workload.ports.length > 0) {
         for (const edge of this.derivedEdges(workload)) {
-          found.set(edgeKey(edge.edge), found.get(edgeKey(edge.edge)) ?? edge);
+          found.set(edge.key, found.get(edge.key) ?? edge);
         }
       }
     }
     for (const edge of this.intendedEdges()) {
-      found.set(edgeKey(edge.edge), edge); // an intended edge carries its expectation
+      found.set(edge.key, edge); // an intended edge carries its expectation
     }
     return [...found.values()];
   }
@@ -242,8 +252,8 @@ export class TrafficModel {
       const workload = this.findWorkload(protectedWorkload.destination);
       if (workload) {
         const admittedNamespaces = admittedByDestination.get(destinationKey(protectedWorkload.destination)) ?? new Set<string>();
-        const unintended = this.unintendedEdges(workload, admittedNamespaces, EdgeExpectation.DENIED, keep);
-        edges.push(...unintended.map(edge => ({ edge, owner: protectedWorkload.owner })));
+        const unintended = this.unintendedEdges(workload, admittedNamespaces, EdgeExpectation.DENIED, keep, protectedWorkload.owner);
+        edges.push(...unintended);
       }
     }
     return edges;
@@ -295,14 +305,14 @@ export class TrafficModel {
       add(this.kubelet(destination), port, EdgeIntent.PROBE);
     }
     if (this.options.includeUnintended) {
-      edges.push(...this.unintendedEdges(workload, new Set()).map(edge => ({ edge })));
+      edges.push(...this.unintendedEdges(workload, new Set()));
     }
     return edges;
   }
 
   /** Another pod of the namespace, a pod of another namespace, a client outside the mesh: on every port. */
   private unintendedEdges(workload: Workload, admittedNamespaces: ReadonlySet<string>, expected?: EdgeExpectation,
-    keep?: (verdict: TrafficVerdict, expected: EdgeExpectation) => boolean): TrafficEdge[] {
+    keep?: (verdict: TrafficVerdict, expected: EdgeExpectation) => boolean, owner?: string): ModelEdge[] {
     const destination = this.destination(workload);
     const dataplane: Dataplane = destination.dataplane === 'none' ? 'sidecar' : destination.dataplane;
     const ns = workload.object.namespace;
@@ -311,13 +321,14 @@ export class TrafficModel {
       synthetic('namespace', 'a pod of another namespace', OTHER_NAMESPACE, undefined, {}, dataplane, true),
       { key: 'outside', label: 'outside the mesh', kind: 'outside', dataplane: 'none', assumed: false, excludedOutboundPorts: [] },
     ];
-    const edges: TrafficEdge[] = [];
+    const edges: ModelEdge[] = [];
     for (const source of sources) {
       for (const port of [...new Set(workload.ports.map(p => p.port))]) {
         for (const { addressing, evaluatedPort } of this.addressings(workload, port, EdgeIntent.UNINTENDED, source)) {
           const outcome = this.outcome(source, destination, evaluatedPort, addressing);
           if (!keep || expected === undefined || keep(outcome.verdict, expected)) {
-            edges.push(this.modelEdge(source, destination, port, addressing, EdgeIntent.UNINTENDED, expected, evaluatedPort, outcome).edge);
+            // the sources are made up: the edge carries no facts of its source for the rules
+            edges.push(this.modelEdge(source, destination, port, addressing, EdgeIntent.UNINTENDED, expected, evaluatedPort, outcome, owner, false));
           }
         }
       }
@@ -375,50 +386,9 @@ export class TrafficModel {
   }
 
   private modelEdge(source: Source, destination: Destination, port: number, addressing: Addressing, intent: EdgeIntent,
-    expected: EdgeExpectation | undefined, evaluatedPort: number, outcome: Outcome, owner?: string): ModelEdge {
-    const { address, resolution } = this.address(destination.workload, port, evaluatedPort, addressing);
-    const assumed = source.assumed || destination.assumed;
-    const edge: TrafficEdge = {
-      source: source.label,
-      sourceNamespace: source.namespace,
-      sourceMesh: `${source.dataplane}${source.assumed ? ' (assumed)' : ''}`,
-      destination: destination.label,
-      destinationNamespace: destination.workload.object.namespace,
-      port,
-      address,
-      resolution,
-      intent,
-      verdict: outcome.verdict,
-      expected,
-      via: outcome.via ? `${outcome.via.namespace}/${outcome.via.name}` : undefined,
-      peerIdentity: outcome.peerIdentity,
-      decidedBy: outcome.decidedBy,
-      reason: `${outcome.reason}${assumed && !outcome.reason.includes('assumed') ? ` (assuming ${assumedWhat(source, destination)})` : ''}`,
-    };
-    return {
-      edge, owner, assumed, clientDecidedBy: outcome.clientDecidedBy, sourceWorkload: source.workload, destinationWorkload: destination.workload,
-    };
-  }
-
-  /** The name the source dials, and whether it resolves (kubernetes.io docs dns-pod-service; StatefulSet stable network ID). */
-  private address(workload: Workload, port: number, evaluatedPort: number, addressing: Addressing):
-  { address: string; resolution: AddressResolution } {
-    if (addressing.kind === 'pod') {
-      return {
-        address: evaluatedPort === port ? `pod IP:${port}` : `pod IP:${evaluatedPort} (the sidecar agent, for port ${port})`,
-        resolution: AddressResolution.NOT_NAMED,
-      };
-    }
-    const service = addressing.service;
-    const publishes = service.object.body.spec?.publishNotReadyAddresses === true;
-    if (addressing.kind === 'headless') {
-      const perPod = this.governingService(workload) === service;
-      return {
-        address: `${perPod ? `${workload.object.name}-*.` : ''}${service.fqdn}:${addressing.servicePort}`,
-        resolution: publishes ? AddressResolution.ALWAYS : AddressResolution.WHEN_READY,
-      };
-    }
-    return { address: `${service.fqdn}:${addressing.servicePort}`, resolution: AddressResolution.WHEN_READY };
+    expected: EdgeExpectation | undefined, evaluatedPort: number, outcome: Outcome, owner?: string, sourceFacts = true): ModelEdge {
+    const governing = addressing.kind === 'headless' ? this.governingService(destination.workload) : undefined;
+    return new DecidedEdge({ source, destination, port, addressing, intent, expected, evaluatedPort, outcome, governing }, owner, sourceFacts);
   }
 
   /** The headless Service that gives a StatefulSet's pods their DNS names (its `serviceName`), if the input has it. */
@@ -606,6 +576,98 @@ export class TrafficModel {
   }
 }
 
+/** What decides one edge, kept until its public edge is written. */
+interface Decision {
+  readonly source: Source;
+  readonly destination: Destination;
+  readonly port: number;
+  readonly addressing: Addressing;
+  readonly intent: EdgeIntent;
+  readonly expected?: EdgeExpectation;
+  readonly evaluatedPort: number;
+  readonly outcome: Outcome;
+  /** The destination's governing headless Service, for headless addressing. */
+  readonly governing?: ServiceInfo;
+}
+
+/** A model edge whose public edge is written out on first read, once. */
+class DecidedEdge implements ModelEdge {
+  public readonly intent: EdgeIntent;
+  public readonly verdict: TrafficVerdict;
+  public readonly port: number;
+  public readonly expected?: EdgeExpectation;
+  public readonly key: string;
+  public readonly assumed?: boolean;
+  public readonly clientDecidedBy?: string;
+  public readonly sourceWorkload?: Workload;
+  public readonly destinationWorkload?: Workload;
+  private written?: TrafficEdge;
+
+  /** @param sourceFacts whether the edge carries the facts of its source and destination (not for made-up sources) */
+  constructor(private readonly decision: Decision, public readonly owner: string | undefined, sourceFacts: boolean) {
+    const { source, destination, port, addressing, outcome, evaluatedPort } = decision;
+    this.intent = decision.intent;
+    this.verdict = outcome.verdict;
+    this.port = port;
+    this.expected = decision.expected;
+    const address = addressing.kind === 'pod' ? `pod:${evaluatedPort}` : `${addressing.kind}:${addressing.service.fqdn}:${addressing.servicePort}`;
+    this.key = `${source.label}\u0000${destination.label}\u0000${port}\u0000${address}`;
+    if (sourceFacts) {
+      this.assumed = source.assumed || destination.assumed;
+      this.clientDecidedBy = outcome.clientDecidedBy;
+      this.sourceWorkload = source.workload;
+      this.destinationWorkload = destination.workload;
+    }
+  }
+
+  public get edge(): TrafficEdge {
+    if (!this.written) {
+      const { source, destination, port, addressing, intent, expected, evaluatedPort, outcome, governing } = this.decision;
+      const { address, resolution } = addressOf(destination.workload, port, evaluatedPort, addressing, governing);
+      const assumed = source.assumed || destination.assumed;
+      this.written = {
+        source: source.label,
+        sourceNamespace: source.namespace,
+        sourceMesh: `${source.dataplane}${source.assumed ? ' (assumed)' : ''}`,
+        destination: destination.label,
+        destinationNamespace: destination.workload.object.namespace,
+        port,
+        address,
+        resolution,
+        intent,
+        verdict: outcome.verdict,
+        expected,
+        via: outcome.via ? `${outcome.via.namespace}/${outcome.via.name}` : undefined,
+        peerIdentity: outcome.peerIdentity,
+        decidedBy: outcome.decidedBy,
+        reason: `${outcome.reason}${assumed && !outcome.reason.includes('assumed') ? ` (assuming ${assumedWhat(source, destination)})` : ''}`,
+      };
+    }
+    return this.written;
+  }
+}
+
+/** The name the source dials, and whether it resolves (kubernetes.io docs dns-pod-service; StatefulSet stable network ID). */
+function addressOf(workload: Workload, port: number, evaluatedPort: number, addressing: Addressing, governing: ServiceInfo | undefined):
+{ address: string; resolution: AddressResolution } {
+  if (addressing.kind === 'pod') {
+    return {
+      address: evaluatedPort === port ? `pod IP:${port}` : `pod IP:${evaluatedPort} (the sidecar agent, for port ${port})`,
+      resolution: AddressResolution.NOT_NAMED,
+    };
+  }
+  const service = addressing.service;
+  const publishes = service.object.body.spec?.publishNotReadyAddresses === true;
+  if (addressing.kind === 'headless') {
+    const perPod = governing === service;
+    return {
+      address: `${perPod ? `${workload.object.name}-*.` : ''}${service.fqdn}:${addressing.servicePort}`,
+      resolution: publishes ? AddressResolution.ALWAYS : AddressResolution.WHEN_READY,
+    };
+  }
+  return { address: `${service.fqdn}:${addressing.servicePort}`, resolution: AddressResolution.WHEN_READY };
+}
+
 /** A workload's dataplane as the input proves it; an unknown one is assumed to have a sidecar. */
 function dataplaneOf(workload: Workload): { dataplane: Dataplane; assumed: boolean } {
   return workload.mesh === 'unknown' ? { dataplane: 'sidecar', assumed: true } : { dataplane: workload.mesh, assumed: false };
@@ -672,6 +734,3 @@ function destinationKey(d: { kind: string; namespace: string; name: string }): s
   return `${d.kind}\u0000${d.namespace}\u0000${d.name}`;
 }
 
-function edgeKey(edge: TrafficEdge): string {
-  return `${edge.source}\u0000${edge.destination}\u0000${edge.port}\u0000${edge.address}`;
-}
