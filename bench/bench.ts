@@ -182,7 +182,12 @@ function main(): void {
         const perUnit = (f: Figures) => `${(f.retainedHeap / n / 1024).toFixed(1)} KB`;
         console.log(`  output: library, raw and floor byte-identical (sha256 ${lib.sha256.slice(0, 12)})`
           + (group.key === 'hss' ? '; cdk8s-plus-27 equal but for its cdk8s.io/metadata.addr label' : ''));
-        console.log(`  total: library / raw ${ratio(lib.total, raw.total)}, raw / floor ${ratio(raw.total, floor.total)}`
+        // the rounds are interleaved, so the library and raw samples of one round ran side by side: their ratio is
+        // less exposed to the machine's speed drifting over the run than the ratio of the medians (the goal's measure)
+        const total = (s: Sample) => s.construct + s.synth + s.serialise;
+        const paired = samples.get(group.key as Variant)!.map((s, i) => total(s) / total(samples.get('raw')![i])).sort((a, b) => a - b);
+        console.log(`  total: library / raw ${ratio(lib.total, raw.total)} (round by round: median ${paired.length > 0 ? median(paired).toFixed(2) : '-'}x, `
+          + `${paired[0]?.toFixed(2)}x to ${paired[paired.length - 1]?.toFixed(2)}x), raw / floor ${ratio(raw.total, floor.total)}`
           + (group.key === 'hss' ? `, library / cdk8s-plus-27 ${ratio(lib.total, results.get('kplus')!.total)}` : '')
           + `; cpu: library / raw ${ratio(lib.cpu, raw.cpu)}`
           + (group.key === 'hss' ? `, library / cdk8s-plus-27 ${ratio(lib.cpu, results.get('kplus')!.cpu)}` : ''));
