@@ -176,15 +176,15 @@ export class Inventory {
     }
   }
 
-  /** Objects of a kind in an API group ('' for core). The filter runs once per kind; each caller gets its own copy. */
-  public ofKind(kind: string, group: string): K8sObject[] {
+  /** Objects of a kind in an API group ('' for core). The filter runs once per kind; callers share the list. */
+  public ofKind(kind: string, group: string): ReadonlyArray<K8sObject> {
     const k = `${kind}\u0000${group}`;
     let found = this.kindCache.get(k);
     if (!found) {
       found = (this.byKind.get(kind) ?? []).filter(o => o.group === group);
       this.kindCache.set(k, found);
     }
-    return [...found];
+    return found;
   }
 
   /**

@@ -48,7 +48,9 @@ function groups(inv: Inventory, intent: EdgeIntent): Map<string, ModelEdge[]> {
   for (const e of modelOf(inv).edges) {
     if (e.intent === intent && !e.assumed && e.sourceWorkload !== undefined && e.destinationWorkload !== undefined) {
       const key = `${e.sourceWorkload.object.index}\u0000${e.destinationWorkload.object.index}`;
-      byPair.set(key, [...byPair.get(key) ?? [], e]);
+      const pair = byPair.get(key) ?? [];
+      pair.push(e);
+      byPair.set(key, pair);
     }
   }
   return byPair;
@@ -263,9 +265,14 @@ export const SCRAPE_ANNOTATION_BLOCKED = defineRule({
     + '(istio/istio `pkg/kube/inject/webhook.go`; istio.io docs ops/integrations/prometheus). Pods that ask to be scraped '
     + '(`prometheus.io/scrape: "true"`) and whose NetworkPolicies admit no source on 15020 cannot be scraped.',
   check(inv, report) {
+    const ingressByNamespace = new Map<string, K8sObject[]>();
+    for (const np of inv.ofKind('NetworkPolicy', 'networking.k8s.io').filter(isIngress)) {
+      const list = ingressByNamespace.get(np.namespace) ?? [];
+      list.push(np);
+      ingressByNamespace.set(np.namespace, list);
+    }
     for (const workload of inv.workloads.filter(w => w.mesh === 'sidecar' && w.podAnnotations['prometheus.io/scrape'] === 'true')) {
-      const isolating = inv.ofKind('NetworkPolicy', 'networking.k8s.io').filter(np => np.namespace === workload.object.namespace
-        && isIngress(np) && selects(np.body.spec?.podSelector, workload.podLabels));
+      const isolating = (ingressByNamespace.get(workload.object.namespace) ?? []).filter(np => selects(np.body.spec?.podSelector, workload.podLabels));
       if (isolating.length > 0 && !isolating.some(admitsAgentPort)) {
         report(workload.object, `asks to be scraped (prometheus.io/scrape), but the NetworkPolicies selecting its pods (${isolating.map(np => np.name).join(', ')}) `
           + `admit nobody on ${AGENT_PORT}, where the sidecar agent serves the merged metrics; admit the scraper on TCP ${AGENT_PORT}`,

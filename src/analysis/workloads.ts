@@ -246,13 +246,14 @@ interface PodAddress {
  */
 function podAddresses(inv: Inventory, value: string, podNameVars: ReadonlySet<string>, namespace: string): PodAddress[] {
   const found: PodAddress[] = [];
-  for (const m of value.matchAll(FQDN_ADDRESS)) {
+  // both forms need literal text most values lack: '.svc' for the full name, '$(' for the short one
+  for (const m of value.includes('.svc') ? value.matchAll(FQDN_ADDRESS) : []) {
     const variable = /^\$\((.*)\)$/.exec(m[1])?.[1];
     if (variable !== undefined ? podNameVars.has(variable) : /-\d+$/.test(m[1])) {
       found.push({ pod: m[1], ownPod: variable !== undefined, service: m[2], namespace: m[3], text: m[0] });
     }
   }
-  for (const m of value.matchAll(SHORT_ADDRESS)) {
+  for (const m of value.includes('$(') ? value.matchAll(SHORT_ADDRESS) : []) {
     const knownNamespace = m[3] === undefined || m[3] === namespace || inv.namespaceObject(m[3]) !== undefined
       || inv.service(m[3], m[2]) !== undefined;
     if (podNameVars.has(m[1]) && knownNamespace) {

@@ -29,7 +29,10 @@ export function forwardEnvReferences(vars: ReadonlyArray<EnvVarLike>): ForwardEn
   });
   const found: ForwardEnvReference[] = [];
   vars.forEach((v, index) => {
-    for (const match of (v.value ?? '').matchAll(/(\$*)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
+    if (v.value === undefined || !v.value.includes('$(')) {
+      return; // no reference (most values): skip the regex
+    }
+    for (const match of v.value.matchAll(/(\$*)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
       if (match[1].length % 2 === 1) {
         continue;
       }

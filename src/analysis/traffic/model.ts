@@ -118,6 +118,12 @@ interface SharedIndexes {
   workloadsByObject?: Map<object, Workload>;
 }
 
+/**
+ * The labels of the made-up pods (another pod of the namespace, a pod of another namespace): none. One object, so that
+ * the policy indexes answer for them once (they cache answers by label set).
+ */
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
 /** The namespace the model uses for "a pod of another namespace": not a namespace anyone admits. */
 export const OTHER_NAMESPACE = 'another-namespace';
 
@@ -317,8 +323,8 @@ export class TrafficModel {
     const dataplane: Dataplane = destination.dataplane === 'none' ? 'sidecar' : destination.dataplane;
     const ns = workload.object.namespace;
     const sources: Source[] = [
-      ...admittedNamespaces.has(ns) ? [] : [synthetic('service-account', `another pod of namespace ${ns}`, ns, 'default', {}, dataplane, true)],
-      synthetic('namespace', 'a pod of another namespace', OTHER_NAMESPACE, undefined, {}, dataplane, true),
+      ...admittedNamespaces.has(ns) ? [] : [synthetic('service-account', `another pod of namespace ${ns}`, ns, 'default', NO_LABELS, dataplane, true)],
+      synthetic('namespace', 'a pod of another namespace', OTHER_NAMESPACE, undefined, NO_LABELS, dataplane, true),
       { key: 'outside', label: 'outside the mesh', kind: 'outside', dataplane: 'none', assumed: false, excludedOutboundPorts: [] },
     ];
     const edges: ModelEdge[] = [];
@@ -541,6 +547,9 @@ export class TrafficModel {
       for (const ref of from.containers) {
         for (const env of asArray(ref.container.env)) {
           const value = isObject(env) && typeof env.value === 'string' ? env.value : '';
+          if (!value.includes(suffix)) {
+            continue; // names no cluster host (most values): skip the regex
+          }
           for (const m of value.matchAll(host)) {
             const service = this.inv.service(m[4], m[3]);
             if (!service) {
