@@ -53,21 +53,38 @@ export class SelectorIndex<T> {
 
   private select(namespace: string, podLabels: Readonly<Record<string, string>>): T[] {
     const found: Array<{ readonly item: T; readonly order: number }> = [];
-    const candidates = [
-      ...this.unindexed.get(namespace) ?? [],
-      ...Object.entries(podLabels).flatMap(([k, v]) => this.byLabel.get(labelKey(namespace, k, v)) ?? []),
-    ];
     const seen = new Set<T>();
-    for (const entry of candidates) {
-      if (!seen.has(entry.item) && Object.entries(entry.labels).every(([k, v]) => podLabels[k] === v)
-        && entry.expressions.every(e => expressionMatches(e, podLabels))) {
-        seen.add(entry.item);
-        found.push({ item: entry.item, order: this.orders.get(entry.item)! });
+    const consider = (entries: ReadonlyArray<Entry<T>> | undefined) => {
+      for (const entry of entries ?? []) {
+        if (!seen.has(entry.item) && matchesLabels(entry.labels, podLabels) && entry.expressions.every(e => expressionMatches(e, podLabels))) {
+          seen.add(entry.item);
+          found.push({ item: entry.item, order: this.orders.get(entry.item)! });
+        }
       }
+    };
+    consider(this.unindexed.get(namespace));
+    for (const k in podLabels) {
+      consider(this.byLabel.get(labelKey(namespace, k, podLabels[k])));
     }
-    return found.sort((a, b) => a.order - b.order).map(f => f.item);
+    return found.length < 2 ? found.map(f => f.item) : found.sort((a, b) => a.order - b.order).map(f => f.item);
   }
 
+}
+
+function matchesLabels(wanted: Readonly<Record<string, string>>, podLabels: Readonly<Record<string, string>>): boolean {
+  for (const k in wanted) {
+    if (podLabels[k] !== wanted[k]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** An item filed under its selector's labels and expressions. */
+interface Entry<T> {
+  readonly item: T;
+  readonly labels: Record<string, string>;
+  readonly expressions: any[];
 }
 
 function labelKey(namespace: string, key: string, value: string): string {
