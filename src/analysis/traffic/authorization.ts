@@ -296,7 +296,22 @@ function l7Match(enforcer: Enforcer, action: 'ALLOW' | 'DENY'): Match {
   return action === 'ALLOW' ? 'match' : 'no-match';
 }
 
+/** Whether a rule uses HTTP-only fields, by rule object (a policy's rules are read once per connection evaluated). */
+const L7_RULES = new WeakMap<object, boolean>();
+
 function hasL7(rule: any): boolean {
+  if (!isObject(rule)) {
+    return readsL7(rule);
+  }
+  let l7 = L7_RULES.get(rule);
+  if (l7 === undefined) {
+    l7 = readsL7(rule);
+    L7_RULES.set(rule, l7);
+  }
+  return l7;
+}
+
+function readsL7(rule: any): boolean {
   const sources = asArray(rule.from).map(f => f?.source).filter(isObject);
   const operations = asArray(rule.to).map(t => t?.operation).filter(isObject);
   return sources.some(s => L7_SOURCE_FIELDS.some(k => s[k] !== undefined))
