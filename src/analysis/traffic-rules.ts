@@ -272,7 +272,8 @@ export const SCRAPE_ANNOTATION_BLOCKED = defineRule({
       ingressByNamespace.set(np.namespace, list);
     }
     for (const workload of inv.workloads.filter(w => w.mesh === 'sidecar' && w.podAnnotations['prometheus.io/scrape'] === 'true')) {
-      const isolating = (ingressByNamespace.get(workload.object.namespace) ?? []).filter(np => selects(np.body.spec?.podSelector, workload.podLabels));
+      const isolating = (ingressByNamespace.get(workload.object.namespace) ?? [])
+        .filter(np => selects(np.body.spec?.podSelector, workload.podLabels));
       if (isolating.length > 0 && !isolating.some(admitsAgentPort)) {
         report(workload.object, `asks to be scraped (prometheus.io/scrape), but the NetworkPolicies selecting its pods (${isolating.map(np => np.name).join(', ')}) `
           + `admit nobody on ${AGENT_PORT}, where the sidecar agent serves the merged metrics; admit the scraper on TCP ${AGENT_PORT}`,

@@ -85,6 +85,8 @@ export class AuthorizationIndex {
   private readonly bySelector = new SelectorIndex<Policy>();
   /** targetRefs policies by `<namespace>/<kind>/<name>` of what they are bound to. */
   private readonly byTarget = new Map<string, Policy[]>();
+  /** Whether each rule uses HTTP-only fields, by rule object. */
+  private readonly l7Rules = new WeakMap<object, boolean>();
 
   /** @param trustDomains the mesh's trust domain, then its aliases */
   constructor(private readonly inv: Inventory, private readonly trustDomains: ReadonlyArray<string> = []) {
@@ -148,7 +150,7 @@ export class AuthorizationIndex {
   public evaluate(policies: ReadonlyArray<Policy>, given: Connection, enforcer: Enforcer): AuthorizationResult {
     const connection = given.trustDomains || this.trustDomains.length === 0 ? given : { ...given, trustDomains: this.trustDomains };
     for (const policy of policies.filter(p => p.action === 'DENY')) {
-      if (policy.rules.some(rule => ruleMatches(rule, connection, enforcer, 'DENY', policy.object.namespace) === 'match')) {
+      if (policy.rules.some(rule => ruleMatches(rule, connection, enforcer, 'DENY', policy.object.namespace, this.usesL7(rule)) === 'match')) {
         return { allowed: false, decidedBy: policy.object, reason: 'a DENY rule matches the connection' };
       }
     }
@@ -157,22 +159,34 @@ export class AuthorizationIndex {
       return { allowed: true, reason: 'no ALLOW policy applies, so Istio allows the connection' };
     }
     for (const policy of allows) {
-      if (policy.rules.some(rule => ruleMatches(rule, connection, enforcer, 'ALLOW', policy.object.namespace) === 'match')) {
+      if (policy.rules.some(rule => ruleMatches(rule, connection, enforcer, 'ALLOW', policy.object.namespace, this.usesL7(rule)) === 'match')) {
         return { allowed: true, decidedBy: policy.object, reason: 'an ALLOW rule matches' };
       }
     }
     return { allowed: false, decidedBy: allows[0].object, reason: denialReason(allows, connection, enforcer) };
+  }
+
+  /** Whether a rule uses HTTP-only fields: read once per rule of this index's policies. */
+  private usesL7(rule: any): boolean {
+    if (!isObject(rule)) {
+      return false;
+    }
+    let l7 = this.l7Rules.get(rule);
+    if (l7 === undefined) {
+      l7 = hasL7(rule);
+      this.l7Rules.set(rule, l7);
+    }
+    return l7;
   }
 }
 
 type Match = 'match' | 'no-match' | 'never';
 
 /** Whether one rule matches; `never` for a rule that cannot match at this enforcement point at all. */
-function ruleMatches(rule: any, c: Connection, enforcer: Enforcer, action: 'ALLOW' | 'DENY', policyNamespace: string): Match {
+function ruleMatches(rule: any, c: Connection, enforcer: Enforcer, action: 'ALLOW' | 'DENY', policyNamespace: string, l7: boolean): Match {
   if (!isObject(rule)) {
     return 'no-match';
   }
-  const l7 = hasL7(rule);
   if (l7 && action === 'ALLOW' && (enforcer === 'ztunnel' || enforcer === 'sidecar-tcp')) {
     return 'never';
   }
@@ -296,22 +310,7 @@ function l7Match(enforcer: Enforcer, action: 'ALLOW' | 'DENY'): Match {
   return action === 'ALLOW' ? 'match' : 'no-match';
 }
 
-/** Whether a rule uses HTTP-only fields, by rule object (a policy's rules are read once per connection evaluated). */
-const L7_RULES = new WeakMap<object, boolean>();
-
 function hasL7(rule: any): boolean {
-  if (!isObject(rule)) {
-    return readsL7(rule);
-  }
-  let l7 = L7_RULES.get(rule);
-  if (l7 === undefined) {
-    l7 = readsL7(rule);
-    L7_RULES.set(rule, l7);
-  }
-  return l7;
-}
-
-function readsL7(rule: any): boolean {
   const sources = asArray(rule.from).map(f => f?.source).filter(isObject);
   const operations = asArray(rule.to).map(t => t?.operation).filter(isObject);
   return sources.some(s => L7_SOURCE_FIELDS.some(k => s[k] !== undefined))

@@ -619,7 +619,10 @@ class DecidedEdge implements ModelEdge {
     this.verdict = outcome.verdict;
     this.port = port;
     this.expected = decision.expected;
-    const address = addressing.kind === 'pod' ? `pod:${evaluatedPort}` : `${addressing.kind}:${addressing.service.fqdn}:${addressing.servicePort}`;
+    // what the address text says, without writing it: the pod IP (and the agent's port), or the Service's name (per
+    // pod under the governing headless Service)
+    const address = addressing.kind === 'pod' ? `pod:${evaluatedPort}`
+      : `${addressing.kind === 'headless' && decision.governing === addressing.service ? '*.' : ''}${addressing.service.fqdn}:${addressing.servicePort}`;
     this.key = `${source.label}\u0000${destination.label}\u0000${port}\u0000${address}`;
     if (sourceFacts) {
       this.assumed = source.assumed || destination.assumed;
@@ -731,8 +734,8 @@ function evaluationKey(source: Source): string {
   if (source.kind === 'workload' || source.kind === 'kubelet' || source.kind === 'outside') {
     return source.key;
   }
-  const labels = source.podLabels === undefined ? '' : Object.entries(source.podLabels).map(([k, v]) => `${k}=${v}`).sort().join(',');
-  return `${source.key}\u0000${source.dataplane}\u0000${source.assumed}\u0000${source.podLabels === undefined ? '-' : labels}`;
+  const labels = source.podLabels === undefined ? undefined : Object.entries(source.podLabels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([source.key, source.namespace, source.serviceAccount, source.dataplane, source.assumed, labels]);
 }
 
 function addressingKey(addressing: Addressing): string {

@@ -2,7 +2,9 @@ import {
   authorizationPolicy, client, database, deployment, destinationRule, edgeOf, edgesOf, gateway, namespace, networkPolicy, peerAuthentication, Query,
   service, statefulSet,
 } from './support';
+import { Inventory } from '../../../src/analysis/inventory';
 import { EdgeIntent, TrafficVerdict } from '../../../src/analysis/traffic/edge';
+import { TrafficModel } from '../../../src/analysis/traffic/model';
 
 const { ALLOWED_MTLS: MTLS, ALLOWED_PLAINTEXT: PLAINTEXT, DENIED } = TrafficVerdict;
 
@@ -642,6 +644,21 @@ describe('traffic model: addresses', () => {
     const manifests = [...database('db'), service('db', 'db', { app: 'db' }, [{ port: 5432 }]), strict(), orders()];
     const addresses = ['db-*.db-headless.db.svc.cluster.local:5432', 'db.db.svc.cluster.local:5432'];
     expect(edgesOf(manifests, { to: DB, from: fromOrders, port: 5432 }).map(e => e.address)).toEqual(addresses);
+  });
+
+  test('the graph has one edge per source, destination, port and address, however often the input repeats an object', () => {
+    const graph = (manifests: any[]) => new TrafficModel(new Inventory(manifests), { includeUnintended: true }).edges().map(e => e.edge);
+    // a Service written twice (once ClusterIP, once headless: two files of a repository) gives one address: one edge per source
+    const web = [deployment('web', 'shop', { ports: [{ port: 80 }] }), service('web', 'shop', { app: 'web' }, [{ port: 80 }]),
+      service('web', 'shop', { app: 'web' }, [{ port: 80 }], { headless: true })];
+    const outside = graph(web).filter(e => e.source === 'outside the mesh');
+    expect(outside.map(e => e.address)).toEqual(['web.shop.svc.cluster.local:80']);
+    // a StatefulSet written twice, governed by the headless Service once: a client dials two addresses (the pod names of
+    // the one, the Service name of the other), two edges
+    const pg = [statefulSet('pg', 'db', { ports: [{ port: 5432 }], serviceName: 'pg-hl' }), statefulSet('pg', 'db', { ports: [{ port: 5432 }], serviceName: 'other' }),
+      service('pg-hl', 'db', { app: 'pg' }, [{ port: 5432 }], { headless: true })];
+    const clients = graph(pg).filter(e => e.source === 'outside the mesh');
+    expect(clients.map(e => e.address).sort()).toEqual(['pg-*.pg-hl.db.svc.cluster.local:5432', 'pg-hl.db.svc.cluster.local:5432']);
   });
 
   test('a source the manifests only name is assumed to run like the destination, and the reason says so', () => {
