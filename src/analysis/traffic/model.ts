@@ -331,7 +331,8 @@ export class TrafficModel {
     for (const source of sources) {
       for (const port of [...new Set(workload.ports.map(p => p.port))]) {
         for (const { addressing, evaluatedPort } of this.addressings(workload, port, EdgeIntent.UNINTENDED, source)) {
-          const outcome = this.outcome(source, destination, evaluatedPort, addressing);
+          // the made-up sources are this destination's own, asked about once per destination: not memoised
+          const outcome = evaluate(this.ctx, source, destination, evaluatedPort, addressing);
           if (!keep || expected === undefined || keep(outcome.verdict, expected)) {
             // the sources are made up: the edge carries no facts of its source for the rules
             edges.push(this.modelEdge(source, destination, port, addressing, EdgeIntent.UNINTENDED, expected, evaluatedPort, outcome, owner, false));
