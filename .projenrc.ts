@@ -53,7 +53,8 @@ const project = new cdk.JsiiProject({
   },
 
   // jsii-pacmak writes a default .npmignore when there is none; npm ignores a root .npmignore once `files` is set
-  gitignore: ['/cdk8s.out/', '/.pacmak/', '.jsii.tabl.json', '/.npmignore'],
+  // '/node_modules' too: projen's 'node_modules/' matches a directory only, not a worktree's link to another checkout's
+  gitignore: ['/cdk8s.out/', '/.pacmak/', '.jsii.tabl.json', '/.npmignore', '/node_modules'],
   // the tarball is an allow-list (package.json `files`, below), not a deny-list
   npmignoreEnabled: false,
 });
