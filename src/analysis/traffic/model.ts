@@ -318,7 +318,7 @@ export class TrafficModel {
 
   /** Another pod of the namespace, a pod of another namespace, a client outside the mesh: on every port. */
   private unintendedEdges(workload: Workload, admittedNamespaces: ReadonlySet<string>, expected?: EdgeExpectation,
-    keep?: (verdict: TrafficVerdict, expected: EdgeExpectation) => boolean, owner?: string): ModelEdge[] {
+    keep: (verdict: TrafficVerdict, expected: EdgeExpectation) => boolean = () => true, owner?: string): ModelEdge[] {
     const destination = this.destination(workload);
     const dataplane: Dataplane = destination.dataplane === 'none' ? 'sidecar' : destination.dataplane;
     const ns = workload.object.namespace;
@@ -333,7 +333,7 @@ export class TrafficModel {
         for (const { addressing, evaluatedPort } of this.addressings(workload, port, EdgeIntent.UNINTENDED, source)) {
           // the made-up sources are this destination's own, asked about once per destination: not memoised
           const outcome = evaluate(this.ctx, source, destination, evaluatedPort, addressing);
-          if (!keep || expected === undefined || keep(outcome.verdict, expected)) {
+          if (expected === undefined || keep(outcome.verdict, expected)) {
             // the sources are made up: the edge carries no facts of its source for the rules
             edges.push(this.modelEdge(source, destination, port, addressing, EdgeIntent.UNINTENDED, expected, evaluatedPort, outcome, owner, false));
           }
@@ -620,10 +620,8 @@ class DecidedEdge implements ModelEdge {
     this.verdict = outcome.verdict;
     this.port = port;
     this.expected = decision.expected;
-    // what the address text says, without writing it: the pod IP (and the agent's port), or the Service's name (per
-    // pod under the governing headless Service)
-    const address = addressing.kind === 'pod' ? `pod:${evaluatedPort}`
-      : `${addressing.kind === 'headless' && decision.governing === addressing.service ? '*.' : ''}${addressing.service.fqdn}:${addressing.servicePort}`;
+    // the address as the public edge writes it (one function decides both): edges that dial the same name are one
+    const { address } = addressOf(destination.workload, port, evaluatedPort, addressing, decision.governing);
     this.key = `${source.label}\u0000${destination.label}\u0000${port}\u0000${address}`;
     if (sourceFacts) {
       this.assumed = source.assumed || destination.assumed;
