@@ -31,12 +31,16 @@ export function trafficModelOf(inv: Inventory): TrafficModel {
   return model;
 }
 
-/** The model of an inventory and its edges, evaluated once per analysis. */
+/**
+ * The model of an inventory and the edges the rules judge, evaluated once per analysis: those from the input's
+ * workloads (each rule reports a source or destination workload of the input; kubelet probes and the sources policies
+ * only name are not evaluated).
+ */
 function modelOf(inv: Inventory): { model: TrafficModel; edges: ModelEdge[] } {
   const model = trafficModelOf(inv);
   let edges = EDGES.get(inv);
   if (!edges) {
-    edges = model.edges();
+    edges = model.edges({ fromWorkloadsOnly: true });
     EDGES.set(inv, edges);
   }
   return { model, edges };

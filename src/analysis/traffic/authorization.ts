@@ -163,7 +163,7 @@ export class AuthorizationIndex {
         return { allowed: true, decidedBy: policy.object, reason: 'an ALLOW rule matches' };
       }
     }
-    return { allowed: false, decidedBy: allows[0].object, reason: denialReason(allows, connection, enforcer) };
+    return { allowed: false, decidedBy: allows[0].object, reason: denialReason(allows, connection, enforcer, rule => this.usesL7(rule)) };
   }
 
   /** Whether a rule uses HTTP-only fields: read once per rule of this index's policies. */
@@ -376,7 +376,7 @@ export function inCidr(ip: string, cidr: string): boolean {
 }
 
 /** Why no ALLOW rule matched: the most useful clause for a reader. */
-function denialReason(policies: ReadonlyArray<Policy>, c: Connection, enforcer: Enforcer): string {
+function denialReason(policies: ReadonlyArray<Policy>, c: Connection, enforcer: Enforcer, usesL7: (rule: any) => boolean): string {
   const rules = policies.flatMap(p => p.rules.map(rule => ({ rule, ns: p.object.namespace })));
   if (rules.length === 0) {
     return 'an ALLOW policy without rules denies every connection';
@@ -384,7 +384,7 @@ function denialReason(policies: ReadonlyArray<Policy>, c: Connection, enforcer: 
   if (c.principal === undefined && rules.some(({ rule }) => asArray(rule.from).some(f => IDENTITY_FIELDS.some(k => f?.source?.[k] !== undefined)))) {
     return 'the connection is plaintext, and its ALLOW rules admit by principal or namespace, which need mTLS (a plaintext peer has no identity)';
   }
-  if (rules.every(({ rule }) => hasL7(rule)) && (enforcer === 'ztunnel' || enforcer === 'sidecar-tcp')) {
+  if (rules.every(({ rule }) => usesL7(rule)) && (enforcer === 'ztunnel' || enforcer === 'sidecar-tcp')) {
     return `every ALLOW rule uses HTTP fields, which ${enforcer === 'ztunnel' ? 'ztunnel cannot check (L4 only)' : 'a TCP port cannot carry'}, so none can match`;
   }
   const portListed = rules.some(({ rule }) => asArray(rule.to).length === 0

@@ -194,18 +194,24 @@ export class TrafficModel {
     return this.ctx;
   }
 
-  /** Every edge the input implies, then the intended ones (each once). */
-  public edges(): ModelEdge[] {
+  /**
+   * Every edge the input implies, then the intended ones (each once). With `fromWorkloadsOnly`, only the edges whose
+   * source is a workload of the input, the others not even evaluated: the lint rules judge no other edge (kubelet
+   * probes and the sources a policy only names have no workload to report), and they are most of the graph.
+   */
+  public edges(options: { readonly fromWorkloadsOnly?: boolean } = {}): ModelEdge[] {
     const found = new Map<string, ModelEdge>();
     for (const workload of this.inv.workloads) {
       if (workload.ports.length > 0) {
-        for (const edge of this.derivedEdges(workload)) {
+        for (const edge of this.derivedEdges(workload, options.fromWorkloadsOnly === true)) {
           found.set(edge.key, found.get(edge.key) ?? edge);
         }
       }
     }
     for (const edge of this.intendedEdges()) {
-      found.set(edge.key, edge); // an intended edge carries its expectation
+      if (!options.fromWorkloadsOnly || edge.sourceWorkload !== undefined) {
+        found.set(edge.key, edge); // an intended edge carries its expectation
+      }
     }
     return [...found.values()];
   }
@@ -276,11 +282,14 @@ export class TrafficModel {
     return found;
   }
 
-  /** Edges the input implies for one destination. */
-  private derivedEdges(workload: Workload): ModelEdge[] {
+  /** Edges the input implies for one destination (with `fromWorkloadsOnly`, those whose source is a workload). */
+  private derivedEdges(workload: Workload, fromWorkloadsOnly: boolean): ModelEdge[] {
     const destination = this.destination(workload);
     const edges: ModelEdge[] = [];
     const add = (source: Source, port: number, intent: EdgeIntent) => {
+      if (fromWorkloadsOnly && source.workload === undefined) {
+        return;
+      }
       for (const { addressing, evaluatedPort } of this.addressings(workload, port, intent, source)) {
         const outcome = this.outcome(source, destination, evaluatedPort, addressing);
         edges.push(this.modelEdge(source, destination, port, addressing, intent, undefined, evaluatedPort, outcome));
@@ -305,6 +314,9 @@ export class TrafficModel {
     // workloads whose env names the destination
     for (const { source, port } of this.references(workload)) {
       add(source, port, EdgeIntent.REFERENCE);
+    }
+    if (fromWorkloadsOnly) {
+      return edges; // the kubelet and the made-up sources below are no workload
     }
     // kubelet probes
     for (const port of probePorts(workload)) {
