@@ -670,3 +670,28 @@ describe('traffic model: addresses', () => {
     expect(proven).toMatchObject({ verdict: DENIED, sourceMesh: 'none' });
   });
 });
+
+describe('traffic model: the edges the lint rules judge', () => {
+  test('fromWorkloadsOnly gives exactly the edges from the input\'s workloads, with the outcomes of the whole graph', () => {
+    const inputs = CASES.map(c => ({ manifests: c.manifests, options: c.options ?? {} }));
+    let judged = 0;
+    for (const { manifests, options } of inputs) {
+      const inv = new Inventory(manifests, options);
+      const view = (edges: ReturnType<TrafficModel['edges']>) => edges.map(e => ({
+        key: e.key,
+        verdict: e.verdict,
+        reason: e.edge.reason,
+        decidedBy: e.edge.decidedBy,
+        clientDecidedBy: e.clientDecidedBy,
+        source: e.sourceWorkload?.object.name,
+      }));
+      const all = new TrafficModel(inv, options).edges();
+      const fromWorkloads = new TrafficModel(inv, options).edges({ fromWorkloadsOnly: true });
+      expect(view(fromWorkloads)).toEqual(view(all.filter(e => e.sourceWorkload !== undefined)));
+      expect(fromWorkloads.every(e => e.sourceWorkload !== undefined)).toBe(true);
+      judged += fromWorkloads.length;
+    }
+    // the cases have workload sources (peers, clients the policies name, env references): the comparison is not vacuous
+    expect(judged).toBeGreaterThan(40);
+  });
+});
