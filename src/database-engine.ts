@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AppProtocol } from './app-protocol';
 import { HeadlessStatefulService } from './headless-stateful-service';
-import { fail } from './private/validation';
+import { fail, replicasError } from './private/validation';
 
 /**
  * What a port of a database engine is for. Decides who the policy admits on it.
@@ -235,7 +235,7 @@ export abstract class DatabaseEngine implements IDatabaseEngine {
 
   /** Any whole number of pods of at least 1. */
   public replicasProblem(replicas: number): string | undefined {
-    return Number.isInteger(replicas) && replicas >= 1 ? undefined : `replicas ${replicas} is not a whole number of at least 1`;
+    return replicasError(replicas);
   }
 
   /** The ports clients use (role CLIENT). */
