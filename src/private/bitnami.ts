@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { unpinnedImageProblem } from './validation';
+import { unpinnedImageError } from './validation';
 import { IEngineTarget } from '../database-engine';
 
 /**
@@ -60,10 +60,9 @@ export function wrapEntrypoint(prelude: string, entrypoint: string): string[] {
  * Refuses an image reference that is not pinned (no tag, `:latest`), for images a preset takes as an option.
  */
 export function checkPinnedImage(owner: string, option: string, image: string): void {
-  const problem = unpinnedImageProblem(image);
+  const problem = unpinnedImageError(image, `option ${option}`);
   if (problem) {
-    throw new Error(`${owner}: ${option} '${image}' ${problem}; pin a version tag or a digest, `
-      + 'e.g. \'docker.io/bitnamilegacy/redis-sentinel:8.2.1-debian-12-r0\'');
+    throw new Error(`${owner}: ${problem}`);
   }
 }
 

@@ -302,7 +302,7 @@ describe('RedisSentinelEngine', () => {
 
     test('the Sentinel image is not pinned', () => {
       expect(() => new RedisSentinelEngine({ credentials: credentials(chart()), sentinelImage: 'bitnami/redis-sentinel:latest' }))
-        .toThrow(/RedisSentinelEngine: sentinelImage 'bitnami\/redis-sentinel:latest' is not pinned \(:latest\)/);
+        .toThrow(/^RedisSentinelEngine: image 'bitnami\/redis-sentinel:latest' of option sentinelImage is not pinned \(:latest\): a restart could run another version; pin a version tag or a digest, e.g. 'bitnami\/redis-sentinel:<version>'/);
     });
   });
 });
