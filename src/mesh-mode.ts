@@ -2,7 +2,7 @@ import {
   DATAPLANE_MODE_LABEL, EXCLUDE_INBOUND_PORTS_ANNOTATION, EXCLUDE_OUTBOUND_PORTS_ANNOTATION, INJECT_LABEL, NATIVE_SIDECAR_ANNOTATION,
   PROXY_CONFIG_ANNOTATION, USE_WAYPOINT_LABEL, USE_WAYPOINT_NAMESPACE_LABEL,
 } from './private/istio-constants';
-import { portNumberProblem } from './private/validation';
+import { portNumberProblem, rfc1123LabelProblem } from './private/validation';
 
 /**
  * How a workload's pods join the mesh.
@@ -111,8 +111,10 @@ export class MeshMode {
   public static ambient(options: AmbientModeOptions = {}): MeshMode {
     for (const [what, value] of [['waypoint', options.waypoint], ['waypointNamespace', options.waypointNamespace],
       ['waypointServiceAccount', options.waypointServiceAccount]] as const) {
-      if (value !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
-        throw new Error(`MeshMode.ambient(): ${what} '${value}' is not a valid name (a lowercase DNS label); use the waypoint's metadata`);
+      // the waypoint's name is that of its Service and Deployment, its namespace a namespace's: DNS labels
+      const problem = value === undefined ? undefined : rfc1123LabelProblem(value);
+      if (problem) {
+        throw new Error(`MeshMode.ambient(): ${what} '${value}' is not a valid name: it ${problem}; use the name in the waypoint's metadata`);
       }
     }
     if (options.waypoint === undefined && (options.waypointNamespace !== undefined || options.waypointServiceAccount !== undefined)) {

@@ -81,7 +81,10 @@ describe('MeshMode', () => {
     });
 
     test('a waypoint name is not a DNS label', () => {
-      expect(() => MeshMode.ambient({ waypoint: 'Way_Point' })).toThrow(/MeshMode.ambient\(\): waypoint 'Way_Point' is not a valid name/);
+      expect(() => MeshMode.ambient({ waypoint: 'Way_Point' })).toThrow(/^MeshMode.ambient\(\): waypoint 'Way_Point' is not a valid name: it must consist of lowercase letters, digits and '-', and start and end with a letter or digit; use the name in the waypoint's metadata$/);
+      expect(() => MeshMode.ambient({ waypoint: 'w'.repeat(64) })).toThrow(/waypoint 'w{64}' is not a valid name: it is 64 characters long \(at most 63\)/);
+      expect(() => MeshMode.ambient({ waypoint: 'waypoint', waypointNamespace: '' })).toThrow(/waypointNamespace '' is not a valid name: it is empty/);
+      expect(() => MeshMode.ambient({ waypoint: 'waypoint', waypointServiceAccount: 'Waypoint' })).toThrow(/waypointServiceAccount 'Waypoint' is not a valid name/);
       expect(() => MeshMode.ambient({ waypointNamespace: 'waypoints' })).toThrow(/no waypoint is named; set waypoint/);
     });
 
