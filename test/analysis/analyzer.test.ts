@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { deployment, lint, namespace, service, statefulSet, summary } from './support';
 import { MeshAnalyzer, Severity } from '../../src';
+import { authorizationPolicy, database } from './traffic/support';
 import { Inventory } from '../../src/analysis/inventory';
 
 const UNNAMED = () => service('pg', 'db', { ports: [{ port: 5432 }] });
@@ -31,6 +32,13 @@ describe('MeshAnalyzer', () => {
   test('ignores anything that is not an object with apiVersion and kind, and orders findings by object', () => {
     const findings = MeshAnalyzer.analyze([null, 'text', { kind: 'Service' }, UNNAMED(), deployment('web', 'db', { containers: [{ name: 'web', runAsUser: 1337 }] })]);
     expect(findings.map(f => [f.objectIndex, f.code])).toEqual([[3, 'SM102'], [4, 'SM201']]);
+  });
+
+  test('analyses an AuthorizationPolicy whose rules are not objects (the API server refuses it) as admitting nothing', () => {
+    const manifests = [...database('db', { env: { PEERS: 'db-0.db-headless.db.svc.cluster.local' } }),
+      authorizationPolicy('db', 'db', { selector: { matchLabels: { app: 'db' } }, rules: [null, 'any'] })];
+    const peers = MeshAnalyzer.analyze(manifests).filter(f => f.code === 'SM602');
+    expect(peers.map(f => f.message)).toEqual([expect.stringMatching(/AuthorizationPolicy db\/db blocks them: .*no ALLOW rule is an object/)]);
   });
 
   test('names the resource without namespace the way istioctl analyze does', () => {

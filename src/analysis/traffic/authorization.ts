@@ -377,9 +377,11 @@ export function inCidr(ip: string, cidr: string): boolean {
 
 /** Why no ALLOW rule matched: the most useful clause for a reader. */
 function denialReason(policies: ReadonlyArray<Policy>, c: Connection, enforcer: Enforcer, usesL7: (rule: any) => boolean): string {
-  const rules = policies.flatMap(p => p.rules.map(rule => ({ rule, ns: p.object.namespace })));
+  // a rule that is not an object (`rules: [null]`, which the API server refuses) matches nothing and explains nothing
+  const rules = policies.flatMap(p => p.rules.filter(isObject).map(rule => ({ rule, ns: p.object.namespace })));
   if (rules.length === 0) {
-    return 'an ALLOW policy without rules denies every connection';
+    return policies.some(p => p.rules.length > 0) ? 'no ALLOW rule is an object (the API server refuses such a policy), so none can match'
+      : 'an ALLOW policy without rules denies every connection';
   }
   if (c.principal === undefined && rules.some(({ rule }) => asArray(rule.from).some(f => IDENTITY_FIELDS.some(k => f?.source?.[k] !== undefined)))) {
     return 'the connection is plaintext, and its ALLOW rules admit by principal or namespace, which need mTLS (a plaintext peer has no identity)';
