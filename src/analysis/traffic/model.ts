@@ -196,8 +196,10 @@ export class TrafficModel {
 
   /**
    * Every edge the input implies, then the intended ones (each once). With `fromWorkloadsOnly`, only the edges whose
-   * source is a workload of the input, the others not even evaluated: the lint rules judge no other edge (kubelet
-   * probes and the sources a policy only names have no workload to report), and they are most of the graph.
+   * source is a workload of the input: the lint rules judge no other edge (kubelet probes and the sources a policy only
+   * names have no workload to report), and they are most of the graph. Of the edges the input implies, the others are
+   * not even evaluated; intended edges (the constructs' facts) are evaluated as always, and those not from a
+   * workload are dropped.
    */
   public edges(options: { readonly fromWorkloadsOnly?: boolean } = {}): ModelEdge[] {
     const found = new Map<string, ModelEdge>();

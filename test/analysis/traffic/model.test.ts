@@ -3,8 +3,8 @@ import {
   service, statefulSet,
 } from './support';
 import { Inventory } from '../../../src/analysis/inventory';
-import { EdgeIntent, TrafficVerdict } from '../../../src/analysis/traffic/edge';
-import { TrafficModel } from '../../../src/analysis/traffic/model';
+import { EdgeExpectation, EdgeIntent, TrafficVerdict } from '../../../src/analysis/traffic/edge';
+import { ModelEdge, ModelFacts, TrafficModel } from '../../../src/analysis/traffic/model';
 
 const { ALLOWED_MTLS: MTLS, ALLOWED_PLAINTEXT: PLAINTEXT, DENIED } = TrafficVerdict;
 
@@ -672,26 +672,83 @@ describe('traffic model: addresses', () => {
 });
 
 describe('traffic model: the edges the lint rules judge', () => {
-  test('fromWorkloadsOnly gives exactly the edges from the input\'s workloads, with the outcomes of the whole graph', () => {
-    const inputs = CASES.map(c => ({ manifests: c.manifests, options: c.options ?? {} }));
-    let judged = 0;
-    for (const { manifests, options } of inputs) {
+  test('fromWorkloadsOnly gives exactly the edges from the input\'s workloads, in order, with the outcomes of the whole graph', () => {
+    // besides every case above: an env reference, a principal that is a workload of the input, a namespace a policy
+    // only names, the strangers (includeUnintended), and the constructs' facts (intended edges of every source kind)
+    const db = { kind: 'StatefulSet', namespace: 'db', name: 'db' };
+    const shop = [...database('db'), service('db', 'db', { app: 'db' }, [{ port: 5432 }]), strict(), orders(),
+      deployment('billing', 'shop', { env: { DATABASE_URL: 'postgresql://db.db.svc.cluster.local:5432/app' } }),
+      authorizationPolicy('db', 'db', {
+        selector: { matchLabels: { app: 'db' } },
+        rules: [{
+          from: [{
+            source: { principals: ['cluster.local/ns/shop/sa/orders'] },
+          }, { source: { namespaces: ['reports'] } }],
+        }],
+      })];
+    const facts = {
+      intended: [
+        { intent: EdgeIntent.PEER, destination: db, source: { kind: 'self' as const }, ports: [5432], expected: EdgeExpectation.MTLS },
+        { intent: EdgeIntent.PROBE, destination: db, source: { kind: 'kubelet' as const }, ports: [5432], expected: EdgeExpectation.PLAINTEXT },
+        {
+          intent: EdgeIntent.CLIENT,
+          destination: db,
+          source: { kind: 'client' as const, namespace: 'shop', serviceAccount: 'orders' },
+          ports: [5432],
+          expected: EdgeExpectation.MTLS,
+          owner: 'app/Db',
+        },
+        {
+          intent: EdgeIntent.CLIENT,
+          destination: db,
+          source: { kind: 'client' as const, namespace: 'reports' },
+          ports: [5432],
+          expected: EdgeExpectation.MTLS,
+          owner: 'app/Db',
+        },
+      ],
+      protected: [{ destination: db, owner: 'app/Db' }],
+    };
+    const inputs: Array<{ manifests: any[]; options: any; facts?: ModelFacts }> = [
+      ...CASES.map(c => ({ manifests: c.manifests, options: c.options ?? {} })),
+      { manifests: shop, options: {} },
+      { manifests: shop, options: { includeUnintended: true } },
+      { manifests: shop, options: {}, facts },
+    ];
+    const view = (edges: ReturnType<TrafficModel['edges']>) => edges.map(e => ({
+      key: e.key,
+      intent: e.intent,
+      verdict: e.verdict,
+      assumed: e.assumed,
+      port: e.port,
+      expected: e.expected,
+      owner: e.owner,
+      source: e.sourceWorkload?.object.name,
+      destination: e.destinationWorkload?.object.name,
+      clientDecidedBy: e.clientDecidedBy,
+      address: e.edge.address,
+      reason: e.edge.reason,
+      decidedBy: e.edge.decidedBy,
+    }));
+    const kept = new Map<string, number>();
+    const dropped = new Map<string, number>();
+    const count = (to: Map<string, number>, e: ModelEdge) => {
+      const k = `${e.intent}${e.expected ? ' intended' : ''}`;
+      to.set(k, (to.get(k) ?? 0) + 1);
+    };
+    for (const { manifests, options, facts: given } of inputs) {
       const inv = new Inventory(manifests, options);
-      const view = (edges: ReturnType<TrafficModel['edges']>) => edges.map(e => ({
-        key: e.key,
-        verdict: e.verdict,
-        reason: e.edge.reason,
-        decidedBy: e.edge.decidedBy,
-        clientDecidedBy: e.clientDecidedBy,
-        source: e.sourceWorkload?.object.name,
-      }));
-      const all = new TrafficModel(inv, options).edges();
-      const fromWorkloads = new TrafficModel(inv, options).edges({ fromWorkloadsOnly: true });
+      const all = new TrafficModel(inv, options, given).edges();
+      const fromWorkloads = new TrafficModel(inv, options, given).edges({ fromWorkloadsOnly: true });
       expect(view(fromWorkloads)).toEqual(view(all.filter(e => e.sourceWorkload !== undefined)));
-      expect(fromWorkloads.every(e => e.sourceWorkload !== undefined)).toBe(true);
-      judged += fromWorkloads.length;
+      all.forEach(e => count(e.sourceWorkload ? kept : dropped, e));
     }
-    // the cases have workload sources (peers, clients the policies name, env references): the comparison is not vacuous
-    expect(judged).toBeGreaterThan(40);
+    // every kind of edge the filter keeps or drops is among the inputs: the comparison is not vacuous
+    for (const k of ['peer', 'client', 'reference', 'peer intended', 'client intended']) {
+      expect({ k, kept: (kept.get(k) ?? 0) > 0 }).toEqual({ k, kept: true });
+    }
+    for (const k of ['client', 'probe', 'unintended', 'probe intended', 'client intended', 'unintended intended']) {
+      expect({ k, dropped: (dropped.get(k) ?? 0) > 0 }).toEqual({ k, dropped: true });
+    }
   });
 });
