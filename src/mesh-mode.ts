@@ -2,7 +2,7 @@ import {
   DATAPLANE_MODE_LABEL, EXCLUDE_INBOUND_PORTS_ANNOTATION, EXCLUDE_OUTBOUND_PORTS_ANNOTATION, INJECT_LABEL, NATIVE_SIDECAR_ANNOTATION,
   PROXY_CONFIG_ANNOTATION, USE_WAYPOINT_LABEL, USE_WAYPOINT_NAMESPACE_LABEL,
 } from './private/istio-constants';
-import { portNumberProblem, rfc1123LabelProblem } from './private/validation';
+import { dnsSubdomainProblem, portNumberProblem, rfc1035LabelProblem, rfc1123LabelProblem } from './private/validation';
 
 /**
  * How a workload's pods join the mesh.
@@ -109,10 +109,14 @@ export class MeshMode {
 
   /** Ambient mode (label `istio.io/dataplane-mode: ambient`), optionally with a waypoint for L7 policy. */
   public static ambient(options: AmbientModeOptions = {}): MeshMode {
-    for (const [what, value] of [['waypoint', options.waypoint], ['waypointNamespace', options.waypointNamespace],
-      ['waypointServiceAccount', options.waypointServiceAccount]] as const) {
-      // the waypoint's name is that of its Service and Deployment, its namespace a namespace's: DNS labels
-      const problem = value === undefined ? undefined : rfc1123LabelProblem(value);
+    // Istio names the Deployment and Service of an `istio-waypoint` Gateway after it (istio/istio 1.31.0-alpha
+    // pilot/pkg/config/kube/gatewaycommon/classinfo.go: DisableNameSuffix; gateway_utils.go GetDefaultName): the
+    // waypoint's name is a Service name (an RFC 1035 label); a namespace is an RFC 1123 label; a ServiceAccount's name
+    // an RFC 1123 subdomain
+    for (const [what, value, check] of [['waypoint', options.waypoint, rfc1035LabelProblem],
+      ['waypointNamespace', options.waypointNamespace, rfc1123LabelProblem],
+      ['waypointServiceAccount', options.waypointServiceAccount, dnsSubdomainProblem]] as const) {
+      const problem = value === undefined ? undefined : check(value);
       if (problem) {
         throw new Error(`MeshMode.ambient(): ${what} '${value}' is not a valid name: it ${problem}; use the name in the waypoint's metadata`);
       }

@@ -55,6 +55,8 @@ describe('MeshMode', () => {
     expect(mode.waypointServiceAccount).toBe('wp');
     // istioctl waypoint apply names the service account after the Gateway
     expect(MeshMode.ambient({ waypoint: 'waypoint' }).waypointServiceAccount).toBe('waypoint');
+    // a ServiceAccount's name is a DNS subdomain: dots are allowed
+    expect(MeshMode.ambient({ waypoint: 'waypoint', waypointServiceAccount: 'waypoint.identity' }).waypointServiceAccount).toBe('waypoint.identity');
     expect(MeshMode.ambient({ waypoint: 'waypoint' }).waypointNamespaceFor('db')).toBe('db');
     expect(MeshMode.ambient().waypointNamespaceFor('db')).toBeUndefined();
   });
@@ -81,10 +83,12 @@ describe('MeshMode', () => {
     });
 
     test('a waypoint name is not a DNS label', () => {
-      expect(() => MeshMode.ambient({ waypoint: 'Way_Point' })).toThrow(/^MeshMode.ambient\(\): waypoint 'Way_Point' is not a valid name: it must consist of lowercase letters, digits and '-', and start and end with a letter or digit; use the name in the waypoint's metadata$/);
+      expect(() => MeshMode.ambient({ waypoint: 'Way_Point' })).toThrow(/^MeshMode.ambient\(\): waypoint 'Way_Point' is not a valid name: it must consist of lowercase letters, digits and '-', start with a letter and end with a letter or digit; use the name in the waypoint's metadata$/);
+      // the waypoint's Service is named after it: a Service name starts with a letter
+      expect(() => MeshMode.ambient({ waypoint: '1wp' })).toThrow(/waypoint '1wp' is not a valid name: it must consist of lowercase letters, digits and '-', start with a letter/);
       expect(() => MeshMode.ambient({ waypoint: 'w'.repeat(64) })).toThrow(/waypoint 'w{64}' is not a valid name: it is 64 characters long \(at most 63\)/);
       expect(() => MeshMode.ambient({ waypoint: 'waypoint', waypointNamespace: '' })).toThrow(/waypointNamespace '' is not a valid name: it is empty/);
-      expect(() => MeshMode.ambient({ waypoint: 'waypoint', waypointServiceAccount: 'Waypoint' })).toThrow(/waypointServiceAccount 'Waypoint' is not a valid name/);
+      expect(() => MeshMode.ambient({ waypoint: 'waypoint', waypointServiceAccount: 'Waypoint' })).toThrow(/waypointServiceAccount 'Waypoint' is not a valid name: it has a label 'Waypoint' that must consist of/);
       expect(() => MeshMode.ambient({ waypointNamespace: 'waypoints' })).toThrow(/no waypoint is named; set waypoint/);
     });
 

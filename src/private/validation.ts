@@ -63,18 +63,26 @@ export function portNameProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** Explains why `domain` is not a valid cluster domain (dot-separated RFC 1123 labels), or returns undefined. */
-export function clusterDomainProblem(domain: string): string | undefined {
-  if (domain.length === 0 || domain.length > 253) {
-    return `must be 1 to 253 characters long (is ${domain.length})`;
+/**
+ * Explains why `name` is not an RFC 1123 subdomain (dot-separated RFC 1123 labels, at most 253 characters: the names of
+ * most Kubernetes objects, ServiceAccounts among them), or returns undefined.
+ */
+export function dnsSubdomainProblem(name: string): string | undefined {
+  if (name.length === 0 || name.length > 253) {
+    return `must be 1 to 253 characters long (is ${name.length})`;
   }
-  for (const label of domain.split('.')) {
+  for (const label of name.split('.')) {
     const problem = rfc1123LabelProblem(label);
     if (problem) {
       return `has a label '${label}' that ${problem}`;
     }
   }
   return undefined;
+}
+
+/** Explains why `domain` is not a valid cluster domain (dot-separated RFC 1123 labels), or returns undefined. */
+export function clusterDomainProblem(domain: string): string | undefined {
+  return dnsSubdomainProblem(domain);
 }
 
 /** Explains why `port` is not usable by an application in the mesh, or returns undefined. */
