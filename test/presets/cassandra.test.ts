@@ -148,6 +148,13 @@ describe('CassandraEngine', () => {
         .toThrow(/test\/Cassandra: cassandra: memory limit 1Gi is below the engine's minimum of 2Gi \(.*\); raise resources.memory.limit to 2Gi or more/);
     });
 
+    test('replicas is not a whole number of pods, asked of the engine itself (the base class\'s check, with its fix)', () => {
+      const engine = new CassandraEngine({ credentials: credentials(chart()) });
+      expect(engine.replicasProblem(0)).toBe('replicas 0 is not a whole number of at least 1; set replicas: 1 or more');
+      expect(engine.replicasProblem(2.5)).toBe('replicas 2.5 is not a whole number of at least 1; set replicas: 1 or more');
+      expect(engine.replicasProblem(3)).toBeUndefined();
+    });
+
     test('seedCount is not a positive whole number', () => {
       expect(() => new CassandraEngine({ credentials: credentials(chart()), seedCount: 0 })).toThrow(/CassandraEngine: seedCount 0 is not a whole number of at least 1; use 2/);
     });
