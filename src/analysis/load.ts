@@ -372,51 +372,47 @@ export function parseDocuments(file: string, documents: ReadonlyArray<DocumentTe
   let reported = 0;
   for (const { document, startLine, text } of documents) {
     bytes += text.length;
-    let value: unknown;
-    try {
-      value = load(text, { schema: MANIFEST_SCHEMA, filename: file });
-    } catch (e) {
-      if (!(e instanceof YAMLException)) {
-        throw e;
-      }
-      const at = e.mark ? { line: startLine + e.mark.line, column: e.mark.column + 1 } : {};
-      if (e.reason === 'duplicated mapping key') {
-        found.findings.push({
-          code: DUPLICATE_KEY,
-          severity: Severity.WARNING,
-          file,
-          ...at,
-          message: `document ${document} repeats a key of a mapping; the analysis reads the last value; remove the duplicate`,
-        });
-        value = load(text, { schema: MANIFEST_SCHEMA, filename: file, json: true });
-      } else if (/\{\{.*\}\}/.test(text)) {
+    let { value, error } = loadDocument(text, file, false);
+    if (error?.reason === 'duplicated mapping key') {
+      found.findings.push({
+        code: DUPLICATE_KEY,
+        severity: Severity.WARNING,
+        file,
+        ...markOf(error, startLine),
+        message: `document ${document} repeats a key of a mapping; the analysis reads the last value; remove the duplicate`,
+      });
+      // read again with the last value of each key: the document may still be broken further on (js-yaml stops at the
+      // first error), and that is a finding of its own
+      ({ value, error } = loadDocument(text, file, true));
+    }
+    if (error) {
+      const at = markOf(error, startLine);
+      if (/\{\{.*\}\}/.test(text)) {
         found.notes.push({
           file,
           document,
           line: at.line,
           message: `document ${document} is an unrendered Helm or Go template (not valid YAML: `
-          + `${e.reason ?? firstLine(e.message)}), skipped; lint the output of 'helm template'`,
+          + `${error.reason ?? firstLine(error.message)}), skipped; lint the output of 'helm template'`,
         });
-        continue;
       } else if (!/\b(apiVersion|kind)\s*["']?\s*:/.test(text)) {
         found.notes.push({
           file,
           document,
           line: at.line,
-          message: `document ${document} is not valid YAML (${e.reason ?? firstLine(e.message)}) `
+          message: `document ${document} is not valid YAML (${error.reason ?? firstLine(error.message)}) `
           + 'and names no apiVersion or kind: not a manifest, skipped',
         });
-        continue;
       } else {
         found.findings.push({
           code: UNPARSEABLE,
           severity: Severity.ERROR,
           file,
           ...at,
-          message: `document ${document} is not valid YAML: ${e.reason ?? firstLine(e.message)}`,
+          message: `document ${document} is not valid YAML: ${error.reason ?? firstLine(error.message)}`,
         });
-        continue;
       }
+      continue;
     }
     collect(found, file, document, startLine, value, { text, startLine, steps: [] });
     if (progress && bytes - reported > 1024 * 1024) {
@@ -425,6 +421,23 @@ export function parseDocuments(file: string, documents: ReadonlyArray<DocumentTe
     }
   }
   return found;
+}
+
+/** One document parsed, or the YAML error that stopped it (`json`: a repeated key keeps its last value instead). */
+function loadDocument(text: string, file: string, json: boolean): { value?: unknown; error?: YAMLException } {
+  try {
+    return { value: load(text, { schema: MANIFEST_SCHEMA, filename: file, json }) };
+  } catch (e) {
+    if (!(e instanceof YAMLException)) {
+      throw e;
+    }
+    return { error: e };
+  }
+}
+
+/** Where a YAML error is, in the stream: 1-based line and column. */
+function markOf(error: YAMLException, startLine: number): { line?: number; column?: number } {
+  return error.mark ? { line: startLine + error.mark.line, column: error.mark.column + 1 } : {};
 }
 
 /** The objects of one document (the items of a `List`), or a note when it is not a Kubernetes object. */

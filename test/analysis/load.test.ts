@@ -43,6 +43,15 @@ describe('reading manifests', () => {
     expect(found.findings).toEqual([expect.objectContaining({ code: 'SM003', severity: 'warning', line: 5, column: 3 })]);
   });
 
+  test('a duplicate key in a document that is broken further on: both are findings, and the next document is still read', () => {
+    // js-yaml stops at the first error (the repeated key); read again with the last values, it stops at the next one
+    const found = parseManifests('d.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  name: b\n   labels: x\n---\n'
+      + 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: next\n');
+    expect(found.findings.map(f => [f.code, f.severity, f.line])).toEqual([['SM003', 'warning', 5], ['SM002', 'error', 6]]);
+    expect(found.findings[1].message).toMatch(/^document 1 is not valid YAML: bad indentation of a mapping entry$/);
+    expect(found.sources.map(s => s.object.metadata.name)).toEqual(['next']);
+  });
+
   test('documents that are not Kubernetes objects are skipped with a note; kustomize files too', () => {
     const found = parseManifests('m.yaml', 'replicaCount: 1\n---\n- a\n---\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n---\nhello\n');
     expect(found.sources).toEqual([]);
