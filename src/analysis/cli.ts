@@ -17,7 +17,8 @@ import { parseArgs, ParseArgsConfig } from 'util';
 import { load as parseYaml } from 'js-yaml';
 import { MeshAnalyzer } from './analyzer';
 import {
-  applySelection, checkCode, ConfigFile, enabledCodes, findConfigFile, parseSuppressFlag, readConfigFile, SuppressionRule, UsageError,
+  applySelection, checkCode, ConfigFile, enabledCodes, FAIL_ON_LEVELS, findConfigFile, LINT_FORMATS, parseSuppressFlag, readConfigFile,
+  SuppressionRule, UsageError,
 } from './config';
 import { AnalyzeOptions, RuleDescription, Severity } from './finding';
 import { Inventory } from './inventory';
@@ -106,10 +107,8 @@ const SHARED_USAGE = `  --config <file>                           the config fil
   --version                                 print the version and exit
   -h, --help                                this help`;
 
-const FORMATS = ['text', 'json', 'sarif'] as const;
-const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
 const RANK: Record<Severity, number> = { [Severity.INFO]: 1, [Severity.WARNING]: 2, [Severity.ERROR]: 3 };
-const FAIL_RANK: Record<typeof FAIL_ON[number], number> = { info: 1, warning: 2, error: 3, none: Infinity };
+const FAIL_RANK: Record<typeof FAIL_ON_LEVELS[number], number> = { info: 1, warning: 2, error: 3, none: Infinity };
 
 const LINT: Command = {
   name: 'lint',
@@ -144,8 +143,8 @@ rules: ${DOCS}
 `,
   async run({ values, positionals, io, config }) {
     const rules = allRules();
-    const format = oneOf('--format', str(values.format) ?? config?.format ?? 'text', FORMATS);
-    const failOn = oneOf('--fail-on', str(values['fail-on']) ?? config?.failOn ?? 'error', FAIL_ON);
+    const format = oneOf('--format', str(values.format) ?? config?.format ?? 'text', LINT_FORMATS);
+    const failOn = oneOf('--fail-on', str(values['fail-on']) ?? config?.failOn ?? 'error', FAIL_ON_LEVELS);
     const codes = (flag: string) => list(values[flag]).flatMap(v => v.split(',')).filter(c => c.trim() !== '')
       .map(c => checkCode(c, rules, `--${flag}`));
     const enabled = enabledCodes(rules, [...config?.disable ?? [], ...codes('disable')], [...config?.enable ?? [], ...codes('enable')]);

@@ -79,6 +79,11 @@ export function findConfigFile(io: ConfigIo): string | undefined {
   }
 }
 
+/** The formats of `lint --format` (and the config file's `format`). */
+export const LINT_FORMATS = ['text', 'json', 'sarif'] as const;
+/** The levels of `lint --fail-on` (and the config file's `failOn`). */
+export const FAIL_ON_LEVELS = ['error', 'warning', 'info', 'none'] as const;
+
 const KEYS: Record<string, string> = {
   format: 'text, json or sarif',
   failOn: 'error, warning, info or none',
@@ -174,11 +179,19 @@ export function readConfigFile(file: string, io: ConfigIo, rules: ReadonlyArray<
     }
     return typeof v === 'boolean' ? v : undefined;
   };
+  /** A setting with a fixed set of values (what the matching flag accepts), refused here with the file's name. */
+  const choice = (key: string, allowed: ReadonlyArray<string>): string | undefined => {
+    const v = str(key);
+    if (v !== undefined && !allowed.includes(v)) {
+      throw new UsageError(`${file}: '${key}' is '${v}'; it must be ${KEYS[key]}`);
+    }
+    return v;
+  };
   const meshConfig = str('meshConfig');
   return {
     file,
-    format: str('format'),
-    failOn: str('failOn'),
+    format: choice('format', LINT_FORMATS),
+    failOn: choice('failOn', FAIL_ON_LEVELS),
     disable: codes('disable'),
     enable: codes('enable'),
     suppress,

@@ -414,6 +414,8 @@ spec:
 
     test.each([
       ['failOn: [x]\n', /c\.yaml: 'failOn' must be error, warning, info or none/],
+      ['failOn: maybe\n', /c\.yaml: 'failOn' is 'maybe'; it must be error, warning, info or none/],
+      ['format: xml\n', /c\.yaml: 'format' is 'xml'; it must be text, json or sarif/],
       ['colour: true\n', /c\.yaml: unknown setting 'colour'; the settings are format, failOn, /],
       ['suppress: [{ code: SM102 }]\n', /c\.yaml: suppress\[0\] needs a reason/],
       ['suppress: [{ code: SM9, reason: x }]\n', /c\.yaml: suppress\[0\]: unknown rule code 'SM9'/],
