@@ -84,9 +84,12 @@ export const LINT_FORMATS = ['text', 'json', 'sarif'] as const;
 /** The levels of `lint --fail-on` (and the config file's `failOn`). */
 export const FAIL_ON_LEVELS = ['error', 'warning', 'info', 'none'] as const;
 
+/** `a, b or c`. */
+const either = (values: ReadonlyArray<string>) => `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+
 const KEYS: Record<string, string> = {
-  format: 'text, json or sarif',
-  failOn: 'error, warning, info or none',
+  format: either(LINT_FORMATS),
+  failOn: either(FAIL_ON_LEVELS),
   disable: 'a list of rule codes',
   enable: 'a list of rule codes',
   suppress: 'a list of { code, match?, reason }',

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { DEFAULT_CLUSTER_DOMAIN } from './istio-constants';
-import { clusterDomainProblem, fail, MAX_STATEFUL_SET_NAME, rfc1035LabelProblem, rfc1123LabelProblem, Where } from './validation';
+import { dnsSubdomainProblem, fail, MAX_STATEFUL_SET_NAME, rfc1035LabelProblem, rfc1123LabelProblem, Where } from './validation';
 
 /** The label every resource of a named workload carries, and that its selectors match. */
 export const NAME_LABEL = 'app.kubernetes.io/name';
@@ -33,7 +33,7 @@ export function resolveNamespace(where: Where, scope: IConstruct, namespace: str
 
 export function resolveClusterDomain(where: Where, clusterDomain: string | undefined): string {
   const resolved = clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
-  const problem = clusterDomainProblem(resolved);
+  const problem = dnsSubdomainProblem(resolved); // a cluster domain is dot-separated RFC 1123 labels
   if (problem) {
     fail(where, `cluster domain '${resolved}' ${problem}; use the cluster's DNS domain, usually '${DEFAULT_CLUSTER_DOMAIN}'`);
   }

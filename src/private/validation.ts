@@ -65,7 +65,7 @@ export function portNameProblem(value: string): string | undefined {
 
 /**
  * Explains why `name` is not an RFC 1123 subdomain (dot-separated RFC 1123 labels, at most 253 characters: the names of
- * most Kubernetes objects, ServiceAccounts among them), or returns undefined.
+ * most Kubernetes objects, ServiceAccounts among them; a cluster domain too), or returns undefined.
  */
 export function dnsSubdomainProblem(name: string): string | undefined {
   if (name.length === 0 || name.length > 253) {
@@ -78,11 +78,6 @@ export function dnsSubdomainProblem(name: string): string | undefined {
     }
   }
   return undefined;
-}
-
-/** Explains why `domain` is not a valid cluster domain (dot-separated RFC 1123 labels), or returns undefined. */
-export function clusterDomainProblem(domain: string): string | undefined {
-  return dnsSubdomainProblem(domain);
 }
 
 /** Explains why `port` is not usable by an application in the mesh, or returns undefined. */
