@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { MeshAnalyzer, MeshAwareDatabase, MeshClient, MeshMode, MeshTraffic, Severity } from '../../src';
+import { expectSchemaValid } from '../support/manifests';
 import { PRESETS } from '../support/presets';
 import { assertProperty } from '../support/properties';
 
@@ -62,7 +63,8 @@ function expectAnswers(manifests: any[]): void {
 describe('property: the analyzer on broken manifests', () => {
   const base = corpus();
 
-  test('the corpus holds the objects the rules and the traffic model read', () => {
+  test('the corpus holds the objects the rules and the traffic model read, schema-valid before any edit', () => {
+    expectSchemaValid(base);
     const kinds = new Set(base.map(m => m.kind));
     for (const kind of ['StatefulSet', 'Service', 'PeerAuthentication', 'AuthorizationPolicy', 'DestinationRule', 'NetworkPolicy']) {
       expect({ kind, present: kinds.has(kind) }).toEqual({ kind, present: true });
